@@ -1,0 +1,24 @@
+import { customType, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+
+const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
+  dataType: () => 'bytea',
+  // postgres-js hands back a Buffer, PGlite a Uint8Array: both are Uint8Arrays.
+  fromDriver: (value) => new Uint8Array(value),
+});
+
+/**
+ * Uploaded code, content-addressed by the sha256 of its canonical form, so
+ * the same bundle deployed twice is stored once and can never change under
+ * a deployment that references it. Kept in the database so a restart, or a
+ * second control-plane replica, sees exactly the same bytes.
+ */
+export const artifacts = pgTable('artifacts', {
+  sha256: text('sha256').primaryKey(),
+  /** Decoded size of the modules: what the bundle size cap measures. */
+  bundleBytes: integer('bundle_bytes').notNull(),
+  /** Canonical JSON of { mainModule, modules } as UTF-8. */
+  content: bytea('content').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+export type ArtifactRow = typeof artifacts.$inferSelect;

@@ -1,0 +1,5 @@
+export * from './api-tokens.ts';
+export * from './apps.ts';
+export * from './artifacts.ts';
+export * from './deployments.ts';
+export * from './ministries.ts';

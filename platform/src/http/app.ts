@@ -1,0 +1,88 @@
+import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { PlatformConfig } from '../config.ts';
+import type { Database } from '../db/database.ts';
+import { ApiError } from '../errors.ts';
+import { newId } from '../ids.ts';
+import type { Reconciler } from '../reconciler/reconciler.ts';
+import { registerRoutes } from '../routes/index.ts';
+import type { ApiEnv } from './env.ts';
+
+export interface ApiDeps {
+  db: Database;
+  config: PlatformConfig;
+  reconciler: Pick<Reconciler, 'enqueue'>;
+  /** For /readyz: false until the boot reconcile has run. */
+  isReady?: () => boolean;
+  log?: (entry: Record<string, unknown>) => void;
+}
+
+/** The control-plane API as a Hono app: testable in-process with `app.request()`. */
+export function createApi(deps: ApiDeps): Hono<ApiEnv> {
+  const app = new Hono<ApiEnv>();
+  const log = deps.log ?? (() => {});
+
+  app.use(async (c, next) => {
+    const requestId = newId('request');
+    c.set('requestId', requestId);
+    c.set('db', deps.db);
+    c.set('config', deps.config);
+    c.set('reconciler', deps.reconciler);
+    c.header('x-request-id', requestId);
+    await next();
+  });
+
+  registerRoutes(app, { isReady: deps.isReady ?? (() => true) });
+
+  app.notFound((c) =>
+    c.json(
+      envelope(
+        new ApiError(
+          'not_found',
+          `no API route for ${c.req.method} ${c.req.path}`,
+          'see the API reference in platform/README.md',
+        ),
+        c.get('requestId'),
+      ),
+      404,
+    ),
+  );
+
+  app.onError((error, c) => {
+    const requestId = c.get('requestId') ?? newId('request');
+    if (error instanceof ApiError) {
+      return c.json(envelope(error, requestId), error.status);
+    }
+    if (error instanceof HTTPException && error.status < 500) {
+      return c.json(
+        envelope(new ApiError('invalid_request', error.message), requestId),
+        error.status,
+      );
+    }
+    // A bug: log the details, tell the caller only the request id.
+    log({ level: 'error', requestId, message: error.message, stack: error.stack });
+    return c.json(
+      envelope(
+        new ApiError(
+          'internal_error',
+          'the platform hit an unexpected error',
+          'retry; if it persists, give the request id to the platform team',
+        ),
+        requestId,
+      ),
+      500,
+    );
+  });
+  return app;
+}
+
+function envelope(error: ApiError, requestId: string) {
+  return {
+    error: {
+      code: error.code,
+      message: error.message,
+      ...(error.hint ? { hint: error.hint } : {}),
+      requestId,
+    },
+  };
+}

@@ -1,0 +1,26 @@
+import { asc, eq } from 'drizzle-orm';
+import { apps } from '../../db/schema/index.ts';
+import { defineRoute } from '../../http/route.ts';
+import { findMinistry } from '../lookup.ts';
+import { presentApps } from '../present.ts';
+import type { AppResource } from '../resources.ts';
+
+export interface ListAppsResponse {
+  apps: AppResource[];
+}
+
+export const listApps = defineRoute({
+  method: 'get',
+  path: '/v1/ministries/:ministry/apps',
+  handler: async (c) => {
+    const db = c.get('db');
+    const ministry = await findMinistry(db, c.req.param('ministry') ?? '');
+    const rows = await db
+      .select()
+      .from(apps)
+      .where(eq(apps.ministryId, ministry.id))
+      .orderBy(asc(apps.name));
+    const resources = await presentApps(db, c.get('config'), ministry, rows);
+    return c.json({ apps: resources } satisfies ListAppsResponse);
+  },
+});

@@ -1,0 +1,9 @@
+import { defineRoute } from '../../http/route.ts';
+
+/** Liveness: the process answers. Says nothing about the database on purpose. */
+export const healthz = defineRoute({
+  method: 'get',
+  path: '/healthz',
+  public: true,
+  handler: (c) => c.json({ status: 'ok' }),
+});

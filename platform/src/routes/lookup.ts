@@ -1,0 +1,46 @@
+import { and, eq } from 'drizzle-orm';
+import type { Context } from 'hono';
+import type { Database } from '../db/database.ts';
+import { type AppRow, apps, type MinistryRow, ministries } from '../db/schema/index.ts';
+import { notFound } from '../errors.ts';
+import type { ApiEnv } from '../http/env.ts';
+import { isSlug } from './slugs.ts';
+
+export async function findMinistry(db: Database, name: string): Promise<MinistryRow> {
+  const [row] = isSlug(name)
+    ? await db.select().from(ministries).where(eq(ministries.name, name)).limit(1)
+    : [];
+  if (!row) throw notFound(`ministry "${name}"`, 'list ministries with GET /v1/ministries');
+  return row;
+}
+
+export async function findApp(db: Database, ministry: MinistryRow, name: string): Promise<AppRow> {
+  const [row] = isSlug(name)
+    ? await db
+        .select()
+        .from(apps)
+        .where(and(eq(apps.ministryId, ministry.id), eq(apps.name, name)))
+        .limit(1)
+    : [];
+  if (!row) {
+    throw notFound(
+      `app "${name}" of ministry "${ministry.name}"`,
+      'list apps with `gov apps list`',
+    );
+  }
+  return row;
+}
+
+/** The ministry and app named by the :ministry and :app path parameters. */
+export async function appFromPath(c: Context<ApiEnv>) {
+  const ministry = await findMinistry(c.get('db'), c.req.param('ministry') ?? '');
+  const app = await findApp(c.get('db'), ministry, c.req.param('app') ?? '');
+  return { ministry, app };
+}
+
+/** Postgres' unique_violation: a concurrent create won the race. */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: string; cause?: { code?: string } })?.code;
+  const causeCode = (error as { cause?: { code?: string } })?.cause?.code;
+  return code === '23505' || causeCode === '23505';
+}
