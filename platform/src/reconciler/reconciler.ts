@@ -77,7 +77,8 @@ export class Reconciler {
     const [app] = await this.#db.select().from(apps).where(eq(apps.id, appId)).limit(1);
     const running = (await this.#driver.list()).filter((o) => o.appId === appId);
     if (!app) {
-      // Deleted: nothing of it may keep running.
+      // Deleted: citizens stop being routed to it first, then nothing of it may keep running.
+      await this.#options.onLiveChanged?.(appId);
       await Promise.all(running.map((o) => this.#driver.remove(o.deploymentId)));
       return;
     }

@@ -26,10 +26,9 @@ export const rollback = defineRoute({
   handler: async (c) => {
     const db = c.get('db');
     const { ministry, app } = await appFromPath(c);
-    // A bare POST (no body) means "the previous working version".
-    const hasBody =
-      c.req.header('content-type') !== undefined || Number(c.req.header('content-length') ?? 0) > 0;
-    const body = hasBody ? await parseJsonBody(c, rollbackBody) : {};
+    // A bare POST (no body at all) means "the previous working version".
+    const bare = !c.req.header('content-type') && !Number(c.req.header('content-length') ?? 0);
+    const body = bare ? {} : await parseJsonBody(c, rollbackBody.default({}));
     const target = await chooseTarget(db, app, body.version);
     await db.update(apps).set({ desiredDeploymentId: target.id }).where(eq(apps.id, app.id));
     c.get('reconciler').enqueue(app.id);

@@ -1,0 +1,144 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import type http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { issueToken } from '../auth/tokens.ts';
+import type { PlatformConfig } from '../config.ts';
+import type { DatabaseHandle } from '../db/database.ts';
+import { openTestDatabase } from '../db/test-database.ts';
+import { LocalDriver } from '../drivers/local/local-driver.ts';
+import { createGateway } from '../gateway/gateway.ts';
+import { RouteTable } from '../gateway/route-table.ts';
+import { createApi } from '../http/app.ts';
+import { Reconciler } from '../reconciler/reconciler.ts';
+import { bundleOf, testConfig } from './api-harness.ts';
+
+/**
+ * The real pieces wired together in-process: database, local driver running
+ * workerd, reconciler, gateway on a loopback port, and the API.
+ */
+export async function platformHarness(overrides: Partial<PlatformConfig> = {}) {
+  const config = { ...testConfig, maxBundleBytes: 10 * 1024 * 1024, ...overrides };
+  const database = await openTestDatabase();
+  const workDir = await mkdtemp(path.join(tmpdir(), 'gov-run-'));
+  const driver = new LocalDriver({
+    workDir,
+    idleTimeoutMs: config.idleTimeoutMs,
+    startTimeoutMs: config.startTimeoutMs,
+  });
+  const table = new RouteTable(database.db);
+  await table.refresh();
+  const reconciler = new Reconciler({
+    db: database.db,
+    driver,
+    onLiveChanged: () => table.refresh(),
+  });
+  const gateway = createGateway({
+    table,
+    driver,
+    baseDomain: config.baseDomain,
+    requestTimeoutMs: config.requestTimeoutMs,
+  });
+  await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
+  const gatewayPort = (gateway.address() as AddressInfo).port;
+  const api = createApi({ db: database.db, config: { ...config, gatewayPort }, reconciler });
+  const { secret } = await issueToken(database.db, { label: 'test', role: 'operator' });
+
+  async function call(method: string, url: string, body?: unknown) {
+    const res = await api.request(url, {
+      method,
+      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON shapes.
+    return { status: res.status, json: (await res.json().catch(() => undefined)) as any };
+  }
+
+  return {
+    database,
+    driver,
+    reconciler,
+    table,
+    gatewayPort,
+    call,
+    /** Creates ministry and app if needed, uploads, and waits for the reconciler. */
+    async deploy(ministry: string, app: string, source: string, vars: Record<string, string> = {}) {
+      await call('POST', '/v1/ministries', {
+        name: ministry,
+        displayName: `Ministère ${ministry}`,
+      });
+      await call('POST', `/v1/ministries/${ministry}/apps`, { name: app });
+      const res = await call(
+        'POST',
+        `/v1/ministries/${ministry}/apps/${app}/deployments`,
+        bundleOf(source, { vars }),
+      );
+      if (res.status !== 202) throw new Error(`deploy failed: ${JSON.stringify(res.json)}`);
+      await reconciler.idle();
+      const after = await call(
+        'GET',
+        `/v1/ministries/${ministry}/apps/${app}/deployments/${res.json.version}`,
+      );
+      return after.json as {
+        id: string;
+        version: number;
+        status: string;
+        statusReason: string | null;
+        live: boolean;
+      };
+    },
+    /** A citizen request through the gateway, with the app's host. */
+    citizen(host: string, pathname = '/', init: RequestInit = {}) {
+      return fetchVia(gatewayPort, host, pathname, init);
+    },
+    async close() {
+      await new Promise<void>((resolve) => {
+        gateway.close(() => resolve());
+        gateway.closeAllConnections();
+      });
+      await reconciler.stop();
+      await driver.close();
+      await database.close();
+      await rm(workDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** fetch() cannot set Host, so tests talk raw HTTP to the gateway with the citizen's host. */
+export async function fetchVia(
+  port: number,
+  host: string,
+  pathname: string,
+  init: RequestInit = {},
+) {
+  const { request } = await import('node:http');
+  return new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>(
+    (resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          path: pathname,
+          method: init.method ?? 'GET',
+          headers: { host, ...(init.headers as Record<string, string>) },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              body: Buffer.concat(chunks).toString(),
+            }),
+          );
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      if (typeof init.body === 'string') req.end(init.body);
+      else req.end();
+    },
+  );
+}
