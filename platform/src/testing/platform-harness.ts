@@ -99,7 +99,8 @@ export async function platformHarness(overrides: Partial<PlatformConfig> = {}) {
       });
       await reconciler.stop();
       await driver.close();
-      await database.close();
+      // A test may have closed the database on purpose (outage scenarios).
+      await database.close().catch(() => {});
       await rm(workDir, { recursive: true, force: true });
     },
   };
