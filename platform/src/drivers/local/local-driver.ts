@@ -8,7 +8,7 @@ import {
   type ObservedVersion,
   type VersionSpec,
 } from '../driver.ts';
-import { recordPid } from './orphans.ts';
+import { recordInstance } from './orphans.ts';
 
 export interface LocalDriverOptions {
   /** Where each version gets a private working directory. */
@@ -68,7 +68,9 @@ export class LocalDriver implements ClusterDriver {
       startTimeoutMs: this.#options.startTimeoutMs,
       onLog: (line) => this.#options.onLog?.(spec.deploymentId, line),
       onEvent: (event) => {
-        if (event.type === 'ready') void recordPid(workDir, event.pid);
+        if (event.type === 'ready' && event.pid !== undefined) {
+          void recordInstance(workDir, { pid: event.pid, port: event.port });
+        }
         this.#options.onEvent?.(spec.deploymentId, event);
       },
     });

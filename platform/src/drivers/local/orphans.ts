@@ -1,11 +1,31 @@
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
-const PID_FILE = 'workerd.pid';
+const INSTANCE_FILE = 'instance.json';
 
-/** Records which process runs a version, so a later boot can find it if we die abruptly. */
-export async function recordPid(versionDir: string, pid: number | undefined): Promise<void> {
-  if (pid !== undefined) await writeFile(path.join(versionDir, PID_FILE), String(pid));
+/** What the local driver records about a running version's process. */
+export interface InstanceRecord {
+  pid: number;
+  port: number;
+}
+
+/**
+ * Records which process serves a version on which port: a later boot finds
+ * processes a crashed control plane left behind, and operators (and fault
+ * tests) can find a version's process.
+ */
+export async function recordInstance(versionDir: string, record: InstanceRecord): Promise<void> {
+  await writeFile(path.join(versionDir, INSTANCE_FILE), `${JSON.stringify(record)}\n`);
+}
+
+export async function readInstance(versionDir: string): Promise<InstanceRecord | undefined> {
+  try {
+    const parsed = JSON.parse(await readFile(path.join(versionDir, INSTANCE_FILE), 'utf8'));
+    if (Number.isInteger(parsed?.pid) && Number.isInteger(parsed?.port)) return parsed;
+  } catch {
+    // Missing or half-written: nothing to report.
+  }
+  return undefined;
 }
 
 /**
@@ -17,15 +37,13 @@ export async function reapOrphans(workDir: string): Promise<number> {
   let reaped = 0;
   const entries = await readdir(workDir).catch(() => [] as string[]);
   for (const entry of entries) {
-    const pid = Number(
-      await readFile(path.join(workDir, entry, PID_FILE), 'utf8').catch(() => Number.NaN),
-    );
-    if (!Number.isInteger(pid) || pid <= 0) continue;
-    // Only kill it if that pid is still a workerd: pids get reused.
-    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    const record = await readInstance(path.join(workDir, entry));
+    if (!record) continue;
+    // Only kill it if that pid is still one of our workerds: pids get reused.
+    const cmdline = await readFile(`/proc/${record.pid}/cmdline`, 'utf8').catch(() => '');
     if (!cmdline.includes('workerd') || !cmdline.includes(workDir)) continue;
     try {
-      process.kill(pid, 'SIGKILL');
+      process.kill(record.pid, 'SIGKILL');
       reaped += 1;
     } catch {
       // Already gone.

@@ -1,0 +1,119 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { createScratchDatabase } from '../../platform/src/db/test-database.ts';
+import { reapOrphans } from '../../platform/src/drivers/local/orphans.ts';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface PlatformProcess {
+  apiUrl: string;
+  gatewayPort: number;
+  dataDir: string;
+  token: string;
+  /** Env for running the real `gov` CLI against this platform. */
+  cliEnv: NodeJS.ProcessEnv;
+  child: ChildProcess;
+  /** Output the platform printed, for failure messages. */
+  output: () => string;
+  /** Stops gracefully (SIGTERM) or abruptly (SIGKILL); the data dir and database stay. */
+  stop(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
+  /** Starts the platform again on the same data dir and database. */
+  restart(): Promise<PlatformProcess>;
+  /** Stops and deletes everything this run created. */
+  destroy(): Promise<void>;
+}
+
+/**
+ * The platform as a user runs it (`npm start` without the demo), as a child
+ * process on loopback ports picked by the OS, in a temporary data dir, on
+ * PGlite, or on a scratch PostgreSQL database when DATABASE_URL is set.
+ */
+export async function startPlatformProcess(env: NodeJS.ProcessEnv = {}): Promise<PlatformProcess> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'gov-e2e-'));
+  const scratch = process.env.DATABASE_URL
+    ? await createScratchDatabase(process.env.DATABASE_URL)
+    : undefined;
+  const fullEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    GOV_DATA_DIR: dataDir,
+    GOV_API_PORT: '0',
+    GOV_GATEWAY_PORT: '0',
+    DATABASE_URL: scratch?.url,
+    ...env,
+  };
+  if (!fullEnv.DATABASE_URL) delete fullEnv.DATABASE_URL;
+  const launch = async (): Promise<PlatformProcess> => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(repoRoot, 'platform/src/bin/start.ts'), '--quiet'],
+      { cwd: repoRoot, env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let log = '';
+    child.stderr?.on('data', (c: Buffer) => {
+      log += c.toString();
+    });
+    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+    const found: Record<string, string> = {};
+    await new Promise<void>((resolve, reject) => {
+      child.once('exit', (code) =>
+        reject(new Error(`platform exited (${code}) before it was ready:\n${log}`)),
+      );
+      lines.on('line', (line) => {
+        log += `${line}\n`;
+        const m = /^\s+(API|Citizen gateway):\s+(\S+)/.exec(line);
+        if (m?.[1] && m[2]) found[m[1]] = m[2];
+        if (line.startsWith('Press Ctrl+C')) resolve();
+      });
+    });
+    const apiUrl = found.API ?? '';
+    const gatewayPort = Number(new URL(found['Citizen gateway'] ?? 'http://x:0').port);
+    const token = (await readFile(path.join(dataDir, 'bootstrap-token'), 'utf8')).trim();
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const stop = async (signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    };
+    return {
+      apiUrl,
+      gatewayPort,
+      dataDir,
+      token,
+      cliEnv: { ...process.env, GOV_API_URL: apiUrl, GOV_TOKEN: token, GOV_DATA_DIR: dataDir },
+      child,
+      output: () => log,
+      stop,
+      restart: async () => {
+        await stop();
+        return launch();
+      },
+      destroy: async () => {
+        await stop();
+        // After a SIGKILL the platform could not stop its workerd children.
+        await reapOrphans(path.join(dataDir, 'run'));
+        await scratch?.drop();
+        await rm(dataDir, { recursive: true, force: true });
+      },
+    };
+  };
+  return launch();
+}
+
+/** Calls the platform API with the operator token. */
+export async function api(
+  p: Pick<PlatformProcess, 'apiUrl' | 'token'>,
+  method: string,
+  pathname: string,
+  body?: unknown,
+) {
+  const res = await fetch(`${p.apiUrl}${pathname}`, {
+    method,
+    headers: { authorization: `Bearer ${p.token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON shapes.
+  return { status: res.status, json: (await res.json().catch(() => undefined)) as any };
+}
