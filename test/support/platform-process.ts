@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -33,6 +34,8 @@ export interface PlatformProcess {
  * PGlite, or on a scratch PostgreSQL database when DATABASE_URL is set.
  */
 export async function startPlatformProcess(env: NodeJS.ProcessEnv = {}): Promise<PlatformProcess> {
+  // Fixed for the life of this platform so a restart keeps the same URLs.
+  const [apiPort, gatewayPort] = [await freePort(), await freePort()];
   const dataDir = await mkdtemp(path.join(tmpdir(), 'gov-e2e-'));
   const scratch = process.env.DATABASE_URL
     ? await createScratchDatabase(process.env.DATABASE_URL)
@@ -40,8 +43,8 @@ export async function startPlatformProcess(env: NodeJS.ProcessEnv = {}): Promise
   const fullEnv: NodeJS.ProcessEnv = {
     ...process.env,
     GOV_DATA_DIR: dataDir,
-    GOV_API_PORT: '0',
-    GOV_GATEWAY_PORT: '0',
+    GOV_API_PORT: String(apiPort),
+    GOV_GATEWAY_PORT: String(gatewayPort),
     DATABASE_URL: scratch?.url,
     ...env,
   };
@@ -70,7 +73,6 @@ export async function startPlatformProcess(env: NodeJS.ProcessEnv = {}): Promise
       });
     });
     const apiUrl = found.API ?? '';
-    const gatewayPort = Number(new URL(found['Citizen gateway'] ?? 'http://x:0').port);
     const token = (await readFile(path.join(dataDir, 'bootstrap-token'), 'utf8')).trim();
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     const stop = async (signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM') => {
@@ -100,6 +102,18 @@ export async function startPlatformProcess(env: NodeJS.ProcessEnv = {}): Promise
     };
   };
   return launch();
+}
+
+/** A port the OS considers free right now on loopback. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 /** Calls the platform API with the operator token. */
