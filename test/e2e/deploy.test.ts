@@ -37,13 +37,12 @@ async function liveInstance(deploymentId: string) {
   return JSON.parse(await readFile(file, 'utf8')) as { pid: number; port: number };
 }
 
-function isAlive(pid: number) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+/** Running, as opposed to gone or a zombie waiting for a parent that will never reap it. */
+async function isAlive(pid: number) {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  // The state is the field after the parenthesised command name.
+  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  return stat !== '' && state !== 'Z' && state !== 'X';
 }
 
 describe('gov deploy of the demarche template', () => {
@@ -193,9 +192,9 @@ describe('gov deploy of the demarche template', () => {
     const orphan = await liveInstance(live);
     await platform.stop('SIGKILL');
     // The app process outlived its control plane; the next boot must stop it and start afresh.
-    expect(isAlive(orphan.pid)).toBe(true);
+    expect(await isAlive(orphan.pid)).toBe(true);
     platform = await platform.restart();
-    expect(isAlive(orphan.pid)).toBe(false);
+    expect(await isAlive(orphan.pid)).toBe(false);
     expect((await citizenRequest(url)).status).toBe(200);
   });
 

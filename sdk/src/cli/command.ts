@@ -1,0 +1,36 @@
+import type { ParseArgsConfig } from 'node:util';
+
+export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
+
+/** What a command handler receives: parsed flags and positionals, and where to write. */
+export interface CommandInput {
+  flags: Record<string, string | boolean | undefined>;
+  positionals: string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+}
+
+/** A CLI command declared as data; `registry.ts` lists them all. */
+export interface Command {
+  /** Words that select it, e.g. ['apps', 'list']. */
+  path: string[];
+  summary: string;
+  usage: string;
+  options: OptionSpec;
+  /** Names of the positionals, for help; '?' suffix means optional. */
+  positionals: string[];
+  run(input: CommandInput): Promise<void>;
+}
+
+export function defineCommand(command: Command): Command {
+  return command;
+}
+
+/** Flags every command that talks to the API accepts. */
+export const apiOptions: OptionSpec = {
+  'api-url': { type: 'string' },
+  json: { type: 'boolean' },
+  verbose: { type: 'boolean' },
+};

@@ -1,0 +1,69 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { GovClient } from '../client/gov-client.ts';
+import type { CommandInput } from './command.ts';
+import { UserError } from './errors.ts';
+
+export const DEFAULT_API_URL = 'http://127.0.0.1:7070';
+
+/** The nearest `.gov-data` folder at or above `from`: where `npm start` keeps its data. */
+export function findDataDir(from: string): string | undefined {
+  let dir = path.resolve(from);
+  for (;;) {
+    const candidate = path.join(dir, '.gov-data');
+    if (existsSync(candidate)) return candidate;
+    const parent = path.dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+function isLoopback(url: URL): boolean {
+  return ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+}
+
+export interface Connection {
+  apiUrl: string;
+  token: string;
+}
+
+/**
+ * Where the API is and which token to use: --api-url, then GOV_API_URL, then
+ * the local default; GOV_TOKEN, then (only for a local API) the bootstrap
+ * token the local platform wrote. The token is never printed.
+ */
+export function resolveConnection(input: Pick<CommandInput, 'flags' | 'env' | 'cwd'>): Connection {
+  const raw =
+    (input.flags['api-url'] as string | undefined) ?? input.env.GOV_API_URL ?? DEFAULT_API_URL;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UserError('invalid_api_url', `"${raw}" is not a URL`, {
+      hint: 'use a URL like http://127.0.0.1:7070',
+    });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UserError('invalid_api_url', `the API URL must be http(s), not ${url.protocol}`, {
+      hint: 'use a URL like https://gov.example.ml',
+    });
+  }
+  const apiUrl = url.toString().replace(/\/$/, '');
+  const fromEnv = input.env.GOV_TOKEN?.trim();
+  if (fromEnv) return { apiUrl, token: fromEnv };
+  if (isLoopback(url)) {
+    const dataDir = input.env.GOV_DATA_DIR ?? findDataDir(input.cwd);
+    const file = dataDir ? path.join(dataDir, 'bootstrap-token') : undefined;
+    if (file && existsSync(file)) return { apiUrl, token: readFileSync(file, 'utf8').trim() };
+  }
+  throw new UserError('no_token', 'no API token: set GOV_TOKEN', {
+    hint: isLoopback(url)
+      ? 'start the local platform with `npm start` (it writes .gov-data/bootstrap-token), or set GOV_TOKEN'
+      : 'ask a platform operator for a token and set GOV_TOKEN',
+  });
+}
+
+export function clientFor(input: Pick<CommandInput, 'flags' | 'env' | 'cwd'>): GovClient {
+  const { apiUrl, token } = resolveConnection(input);
+  return new GovClient(apiUrl, token);
+}

@@ -1,0 +1,8 @@
+import type { Command } from './command.ts';
+import { appsList } from './commands/apps/list.ts';
+import { deploy } from './commands/deploy.ts';
+import { deploymentsList } from './commands/deployments/list.ts';
+import { rollback } from './commands/rollback.ts';
+
+/** Every gov command, in the order `gov --help` lists them. */
+export const commands: Command[] = [deploy, appsList, deploymentsList, rollback];
