@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { issueToken } from '../auth/tokens.ts';
 import type { PlatformConfig } from '../config.ts';
-import type { DatabaseHandle } from '../db/database.ts';
 import { openTestDatabase } from '../db/test-database.ts';
 import { LocalDriver } from '../drivers/local/local-driver.ts';
 import { createGateway } from '../gateway/gateway.ts';
