@@ -1,16 +1,10 @@
-import type { AppModule, EgressPolicy } from '@gov/runtime';
+import type { WorkerSpec } from '@gov/runtime';
 
-/** Everything a driver needs to run one version of an app. */
-export interface VersionSpec {
+/** Everything a driver needs to run one version of an app: the workerd spec plus its owners. */
+export interface VersionSpec extends Omit<WorkerSpec, 'id'> {
   deploymentId: string;
   appId: string;
   ministryId: string;
-  mainModule: string;
-  modules: AppModule[];
-  compatibilityDate: string;
-  compatibilityFlags: string[];
-  vars: Record<string, string>;
-  egress: EgressPolicy;
 }
 
 /**

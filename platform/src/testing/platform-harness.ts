@@ -1,5 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import type http from 'node:http';
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -88,7 +88,7 @@ export async function platformHarness(overrides: Partial<PlatformConfig> = {}) {
       };
     },
     /** A citizen request through the gateway, with the app's host. */
-    citizen(host: string, pathname = '/', init: RequestInit = {}) {
+    citizen(host: string, pathname = '/', init: Parameters<typeof fetchVia>[3] = {}) {
       return fetchVia(gatewayPort, host, pathname, init);
     },
     async close() {
@@ -105,40 +105,41 @@ export async function platformHarness(overrides: Partial<PlatformConfig> = {}) {
   };
 }
 
-/** fetch() cannot set Host, so tests talk raw HTTP to the gateway with the citizen's host. */
-export async function fetchVia(
+/**
+ * A citizen's request to the gateway with the app's Host header: fetch()
+ * cannot set Host, and *.localhost names do not resolve through the OS here.
+ */
+export function fetchVia(
   port: number,
   host: string,
   pathname: string,
-  init: RequestInit = {},
-) {
-  const { request } = await import('node:http');
-  return new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>(
-    (resolve, reject) => {
-      const req = request(
-        {
-          host: '127.0.0.1',
-          port,
-          path: pathname,
-          method: init.method ?? 'GET',
-          headers: { host, ...(init.headers as Record<string, string>) },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () =>
-            resolve({
-              status: res.statusCode ?? 0,
-              headers: res.headers,
-              body: Buffer.concat(chunks).toString(),
-            }),
-          );
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      if (typeof init.body === 'string') req.end(init.body);
-      else req.end();
-    },
-  );
+  init: { method?: string; body?: string; headers?: Record<string, string> } = {},
+  agent: http.Agent | false = false,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: pathname,
+        method: init.method ?? 'GET',
+        headers: { host, ...init.headers },
+        agent,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString(),
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(init.body);
+  });
 }
