@@ -91,6 +91,12 @@ describe('demarche template', () => {
     },
   );
 
+  it('accepts a birth date typed the French way', async () => {
+    const res = await submit({ ...valid, date_naissance: '12/05/1990' });
+    expect(res.status).toBe(201);
+    expect(await res.text()).toContain('1990-05-12');
+  });
+
   it('escapes what citizens type', async () => {
     const res = await submit({
       ...valid,

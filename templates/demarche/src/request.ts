@@ -45,7 +45,19 @@ export function readValues(form: Record<string, unknown>): Values {
     const raw = form[field];
     values[field] = typeof raw === 'string' ? raw.trim() : '';
   }
+  values.date_naissance = normaliseDate(values.date_naissance);
   return values;
+}
+
+/**
+ * Phones without a date picker show a text field where people type the
+ * French way (12/05/1990); browsers with one send 1990-05-12. Accept both.
+ */
+export function normaliseDate(input: string): string {
+  const french = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/.exec(input);
+  if (!french) return input;
+  const [, day = '', month = '', year = ''] = french;
+  return `${year}-${month.padStart(2, '0')}-${day.padStart(2, '0')}`;
 }
 
 /** Normalises a Malian number to +223XXXXXXXX, or undefined when it is not one. */

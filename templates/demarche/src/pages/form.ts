@@ -53,7 +53,7 @@ ${errorSummary(errors)}
 <form method="post" action="/demande" novalidate>
 ${textField('nom', values, errors, ' autocomplete="family-name" required')}
 ${textField('prenoms', values, errors, ' autocomplete="given-name" required')}
-${textField('date_naissance', values, errors, ' type="date" autocomplete="bday" required', 'Par exemple 1990-05-12')}
+${textField('date_naissance', values, errors, ' type="date" autocomplete="bday" required', 'Jour, mois, année : par exemple 12/05/1990')}
 ${textField('lieu_naissance', values, errors, ' autocomplete="off" required')}
 ${textField('numero_acte', values, errors, ' inputmode="numeric"', 'Par exemple 1234/1990')}
 ${radios('type_extrait', extractTypes, values, errors)}
