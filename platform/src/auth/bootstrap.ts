@@ -4,6 +4,8 @@ import type { Database } from '../db/database.ts';
 import { findActiveToken, issueToken } from './tokens.ts';
 
 export const BOOTSTRAP_TOKEN_FILE = 'bootstrap-token';
+/** A later start replaces it once expired, so the local setup keeps working. */
+const BOOTSTRAP_TOKEN_DAYS = 90;
 
 /**
  * On first start, creates an operator token and writes it to the data dir
@@ -17,7 +19,13 @@ export async function ensureBootstrapToken(db: Database, dataDir: string): Promi
     () => undefined,
   );
   if (existing && (await findActiveToken(db, existing))) return file;
-  const token = await issueToken(db, { label: 'bootstrap operator token', role: 'operator' });
+  const token = await issueToken(db, {
+    kind: 'bootstrap',
+    label: 'bootstrap operator token',
+    role: 'operator',
+    createdBy: 'platform',
+    expiresInDays: BOOTSTRAP_TOKEN_DAYS,
+  });
   await writeFile(file, `${token.secret}\n`, { mode: 0o600 });
   return file;
 }

@@ -1,46 +1,66 @@
-import type { MiddlewareHandler } from 'hono';
-import { ApiError } from '../errors.ts';
-import type { ApiEnv } from '../http/env.ts';
-import { findActiveToken } from './tokens.ts';
+import { eq } from 'drizzle-orm';
+import type { Database } from '../db/database.ts';
+import {
+  type ApiTokenRow,
+  type MemberRow,
+  type MinistryRole,
+  members,
+  memberships,
+} from '../db/schema/index.ts';
 
-/** Who is calling. The roles model grows here; routes only ask `can…` questions. */
+/** Who is calling, with the roles they hold right now. */
 export interface Principal {
-  tokenId: string;
-  role: 'operator';
-  ministryId: string | null;
+  actorType: 'member' | 'token';
+  /** The member for member-bound credentials, else the token. */
+  actorId: string;
+  memberId: string | null;
+  tokenId: string | null;
+  operator: boolean;
+  /** ministry id → role */
+  roles: Map<string, MinistryRole>;
 }
 
-/**
- * Bearer authentication for /v1. Every failure answers the same 401 so that
- * the response says nothing about which tokens exist.
- */
-export function requireBearer(): MiddlewareHandler<ApiEnv> {
-  return async (c, next) => {
-    const header = c.req.header('authorization');
-    const match = header ? /^Bearer (\S+)$/i.exec(header) : null;
-    if (!match?.[1]) {
-      throw new ApiError(
-        'unauthenticated',
-        'this request needs an API token',
-        'send "Authorization: Bearer <token>"; the local platform writes one to .gov-data/bootstrap-token',
-      );
-    }
-    const row = await findActiveToken(c.get('db'), match[1]);
-    if (!row) {
-      throw new ApiError(
-        'unauthenticated',
-        'the API token is invalid, expired or revoked',
-        'check GOV_TOKEN, or ask an operator for a new token',
-      );
-    }
-    c.set('principal', { tokenId: row.id, role: row.role, ministryId: row.ministryId });
-    await next();
+/** A member's roles are read at each request, so a revoked role stops working at once. */
+export async function principalForMember(
+  db: Database,
+  member: MemberRow,
+  tokenId: string | null,
+): Promise<Principal> {
+  const rows = await db.select().from(memberships).where(eq(memberships.memberId, member.id));
+  return {
+    actorType: 'member',
+    actorId: member.id,
+    memberId: member.id,
+    tokenId,
+    operator: member.isOperator,
+    roles: new Map(rows.map((r) => [r.ministryId, r.role])),
   };
 }
 
-/** Operators manage every ministry. Ministry-scoped roles arrive with the identity model. */
-export function assertCanManageMinistries(principal: Principal): void {
-  if (principal.role !== 'operator') {
-    throw new ApiError('forbidden', 'only platform operators can do this');
+export async function principalForToken(
+  db: Database,
+  token: ApiTokenRow,
+): Promise<Principal | undefined> {
+  if (token.kind === 'login') {
+    if (!token.memberId) return undefined;
+    const [member] = await db.select().from(members).where(eq(members.id, token.memberId)).limit(1);
+    return member ? principalForMember(db, member, token.id) : undefined;
   }
+  const roles = new Map<string, MinistryRole>();
+  if (token.ministryId && token.role && token.role !== 'operator')
+    roles.set(token.ministryId, token.role);
+  return {
+    actorType: 'token',
+    actorId: token.id,
+    memberId: token.memberId,
+    tokenId: token.id,
+    operator: token.role === 'operator' && token.ministryId === null,
+    roles,
+  };
+}
+
+const rank: Record<MinistryRole, number> = { auditor: 1, developer: 2, admin: 3 };
+
+export function roleAtLeast(role: MinistryRole | undefined, minimum: MinistryRole): boolean {
+  return role !== undefined && rank[role] >= rank[minimum];
 }

@@ -22,7 +22,13 @@ afterAll(async () => {
 
 describe('API tokens', () => {
   it('stores only a hash and finds the token by its secret', async () => {
-    const { id, secret } = await issueToken(database.db, { label: 'ci', role: 'operator' });
+    const { id, secret } = await issueToken(database.db, {
+      kind: 'api',
+      label: 'ci',
+      role: 'operator',
+      createdBy: 'test',
+      expiresInDays: 30,
+    });
     const rows = await database.db.select().from(apiTokens).where(eq(apiTokens.id, id));
     expect(JSON.stringify(rows)).not.toContain(secret);
     expect(rows[0]?.tokenHash).toBe(hashToken(secret));
@@ -30,15 +36,23 @@ describe('API tokens', () => {
   });
 
   it('refuses revoked, expired and malformed tokens', async () => {
-    const revoked = await issueToken(database.db, { label: 'old', role: 'operator' });
+    const revoked = await issueToken(database.db, {
+      kind: 'api',
+      label: 'old',
+      role: 'operator',
+      createdBy: 'test',
+      expiresInDays: 30,
+    });
     await database.db
       .update(apiTokens)
       .set({ revokedAt: new Date() })
       .where(eq(apiTokens.id, revoked.id));
     const expired = await issueToken(database.db, {
+      kind: 'api',
       label: 'short',
       role: 'operator',
-      expiresAt: new Date(Date.now() - 1000),
+      createdBy: 'test',
+      expiresInDays: -1,
     });
     expect(await findActiveToken(database.db, revoked.secret)).toBeUndefined();
     expect(await findActiveToken(database.db, expired.secret)).toBeUndefined();

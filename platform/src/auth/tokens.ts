@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { and, eq, gt, isNull, or } from 'drizzle-orm';
+import { and, eq, gt, isNull } from 'drizzle-orm';
 import type { Database } from '../db/database.ts';
 import { type ApiTokenRow, apiTokens } from '../db/schema/index.ts';
 import { newId } from '../ids.ts';
@@ -7,6 +7,7 @@ import { newId } from '../ids.ts';
 /** Secrets carry a recognisable prefix so leaked ones are easy to find and scan for. */
 const TOKEN_PREFIX = 'gov_';
 const TOKEN_SHAPE = /^gov_[A-Za-z0-9_-]{43}$/;
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 export function hashToken(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
@@ -16,24 +17,28 @@ export interface IssuedToken {
   id: string;
   /** Shown once; only its hash is stored. */
   secret: string;
+  expiresAt: Date;
 }
 
-export async function issueToken(
-  db: Database,
-  input: Pick<ApiTokenRow, 'label' | 'role'> &
-    Partial<Pick<ApiTokenRow, 'ministryId' | 'expiresAt'>>,
-): Promise<IssuedToken> {
+export type TokenInput = Pick<ApiTokenRow, 'kind' | 'label' | 'createdBy'> &
+  Partial<Pick<ApiTokenRow, 'memberId' | 'role' | 'ministryId'>> & { expiresInDays: number };
+
+export async function issueToken(db: Database, input: TokenInput): Promise<IssuedToken> {
   const secret = TOKEN_PREFIX + randomBytes(32).toString('base64url');
   const id = newId('token');
+  const expiresAt = new Date(Date.now() + input.expiresInDays * DAY_MS);
   await db.insert(apiTokens).values({
     id,
     tokenHash: hashToken(secret),
+    kind: input.kind,
     label: input.label,
-    role: input.role,
+    memberId: input.memberId ?? null,
+    role: input.role ?? null,
     ministryId: input.ministryId ?? null,
-    expiresAt: input.expiresAt ?? null,
+    createdBy: input.createdBy,
+    expiresAt,
   });
-  return { id, secret };
+  return { id, secret, expiresAt };
 }
 
 /** The token row for a presented secret, if it is well-formed, known, unrevoked and unexpired. */
@@ -49,7 +54,7 @@ export async function findActiveToken(
       and(
         eq(apiTokens.tokenHash, hashToken(secret)),
         isNull(apiTokens.revokedAt),
-        or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, new Date())),
+        gt(apiTokens.expiresAt, new Date()),
       ),
     )
     .limit(1);

@@ -7,6 +7,7 @@ import { newId } from '../ids.ts';
 import type { Reconciler } from '../reconciler/reconciler.ts';
 import { registerRoutes } from '../routes/index.ts';
 import type { ApiEnv } from './env.ts';
+import { FixedWindowLimiter } from './rate-limit.ts';
 
 export interface ApiDeps {
   db: Database;
@@ -15,7 +16,12 @@ export interface ApiDeps {
   /** For /readyz: false until the boot reconcile has run. */
   isReady?: () => boolean;
   log?: (entry: Record<string, unknown>) => void;
+  /** Failed authentications per client address; shared so tests can tune it. */
+  authFailures?: FixedWindowLimiter;
 }
+
+/** Past this many failed authentications a minute, an address is refused (429) until the minute ends. */
+export const AUTH_FAILURES_PER_MINUTE = 30;
 
 /** The control-plane API as a Hono app: testable in-process with `app.request()`. */
 export function createApi(deps: ApiDeps): Hono<ApiEnv> {
@@ -32,7 +38,10 @@ export function createApi(deps: ApiDeps): Hono<ApiEnv> {
     await next();
   });
 
-  registerRoutes(app, { isReady: deps.isReady ?? (() => true) });
+  registerRoutes(app, {
+    isReady: deps.isReady ?? (() => true),
+    authFailures: deps.authFailures ?? new FixedWindowLimiter(AUTH_FAILURES_PER_MINUTE, 60_000),
+  });
 
   app.notFound((c) =>
     c.json(

@@ -1,9 +1,17 @@
 import type { Principal } from '../auth/principal.ts';
 import type { PlatformConfig } from '../config.ts';
 import type { Database } from '../db/database.ts';
+import type { MinistryRow } from '../db/schema/index.ts';
 import type { Reconciler } from '../reconciler/reconciler.ts';
 
-/** What every request handler can reach: set once per request by the app factory. */
+/** What an audited route says it acted on, when the path alone does not say. */
+export interface AuditTarget {
+  type: string;
+  id: string | null;
+  details?: Record<string, unknown>;
+}
+
+/** What every request handler can reach: set per request by the app factory and middleware. */
 export interface ApiEnv {
   Variables: {
     requestId: string;
@@ -11,5 +19,8 @@ export interface ApiEnv {
     config: PlatformConfig;
     reconciler: Pick<Reconciler, 'enqueue'>;
     principal: Principal;
+    /** Set for ministry-scoped routes once access is granted. */
+    ministry: MinistryRow;
+    auditTarget: AuditTarget;
   };
 }

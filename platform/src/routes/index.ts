@@ -1,6 +1,8 @@
-import type { Hono } from 'hono';
-import { requireBearer } from '../auth/principal.ts';
+import type { Hono, MiddlewareHandler } from 'hono';
+import { audited } from '../audit/middleware.ts';
+import { authenticate, authorize } from '../auth/middleware.ts';
 import type { ApiEnv } from '../http/env.ts';
+import type { FixedWindowLimiter } from '../http/rate-limit.ts';
 import type { Route } from '../http/route.ts';
 import { createApp } from './apps/create.ts';
 import { deleteApp } from './apps/delete.ts';
@@ -35,10 +37,21 @@ export function allRoutes(options: { isReady: () => boolean }): Route[] {
   ];
 }
 
-export function registerRoutes(app: Hono<ApiEnv>, options: { isReady: () => boolean }): void {
-  const auth = requireBearer();
+/**
+ * Mounts every route behind the same chain: audit (outermost, so refused
+ * attempts are recorded), authentication, then the route's access rule.
+ */
+export function registerRoutes(
+  app: Hono<ApiEnv>,
+  options: { isReady: () => boolean; authFailures: FixedWindowLimiter },
+): void {
+  const auth = authenticate(options.authFailures);
   for (const route of allRoutes(options)) {
-    if (route.public) app.on(route.method.toUpperCase(), route.path, route.handler);
-    else app.on(route.method.toUpperCase(), route.path, auth, route.handler);
+    const chain: MiddlewareHandler<ApiEnv>[] = [];
+    if (route.audit) chain.push(audited(route.audit));
+    if (route.access.kind !== 'public') chain.push(auth, authorize(route.access));
+    // Hono's overloads cannot type a spread of middleware; the chain is homogeneous.
+    const handlers = [...chain, route.handler] as [MiddlewareHandler<ApiEnv>];
+    app.on(route.method.toUpperCase(), route.path, ...handlers);
   }
 }

@@ -1,18 +1,10 @@
 import { and, eq } from 'drizzle-orm';
 import type { Context } from 'hono';
 import type { Database } from '../db/database.ts';
-import { type AppRow, apps, type MinistryRow, ministries } from '../db/schema/index.ts';
+import { type AppRow, apps, type MinistryRow } from '../db/schema/index.ts';
 import { notFound } from '../errors.ts';
 import type { ApiEnv } from '../http/env.ts';
 import { isSlug } from './slugs.ts';
-
-export async function findMinistry(db: Database, name: string): Promise<MinistryRow> {
-  const [row] = isSlug(name)
-    ? await db.select().from(ministries).where(eq(ministries.name, name)).limit(1)
-    : [];
-  if (!row) throw notFound(`ministry "${name}"`, 'list ministries with GET /v1/ministries');
-  return row;
-}
 
 export async function findApp(db: Database, ministry: MinistryRow, name: string): Promise<AppRow> {
   const [row] = isSlug(name)
@@ -31,9 +23,9 @@ export async function findApp(db: Database, ministry: MinistryRow, name: string)
   return row;
 }
 
-/** The ministry and app named by the :ministry and :app path parameters. */
+/** The (already authorized) ministry and the app named by the :app path parameter. */
 export async function appFromPath(c: Context<ApiEnv>) {
-  const ministry = await findMinistry(c.get('db'), c.req.param('ministry') ?? '');
+  const ministry = c.get('ministry');
   const app = await findApp(c.get('db'), ministry, c.req.param('app') ?? '');
   return { ministry, app };
 }

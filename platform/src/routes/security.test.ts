@@ -1,38 +1,152 @@
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiHarness, apiHarness } from '../testing/api-harness.ts';
+import { apiTokens, apps, auditLog, deployments, ministries, quotas } from '../db/schema/index.ts';
+import { type ApiHarness, apiHarness, bundleOf } from '../testing/api-harness.ts';
+import { roleToken } from '../testing/principals.ts';
 import { allRoutes } from './index.ts';
 
+/**
+ * The four security cases for every route the API has, read from the
+ * route list itself: a route added later is covered without editing this.
+ */
 let api: ApiHarness;
+const tokens: Record<string, string> = {};
+
 beforeAll(async () => {
   api = await apiHarness();
+  await api.request('POST', '/v1/ministries', { body: { name: 'sante', displayName: 'Santé' } });
+  await api.request('POST', '/v1/ministries', {
+    body: { name: 'justice', displayName: 'Justice' },
+  });
+  await api.request('POST', '/v1/ministries/sante/apps', { body: { name: 'vaccins' } });
+  await api.request('POST', '/v1/ministries/sante/apps/vaccins/deployments', {
+    body: bundleOf('export default {}'),
+  });
+  const id = async (name: string) =>
+    (await api.database.db.select().from(ministries).where(eq(ministries.name, name)))[0]?.id ?? '';
+  const sante = await id('sante');
+  const justice = await id('justice');
+  tokens.auditor = await roleToken(api.database.db, sante, 'auditor');
+  tokens.developer = await roleToken(api.database.db, sante, 'developer');
+  tokens.admin = await roleToken(api.database.db, sante, 'admin');
+  tokens.otherAdmin = await roleToken(api.database.db, justice, 'admin');
 });
 afterAll(() => api.close());
 
-const protectedRoutes = allRoutes({ isReady: () => true }).filter((r) => !r.public);
-const concrete = (path: string) =>
-  path.replace(':ministry', 'sante').replace(':app', 'vaccins').replace(':version', '1');
+const routes = allRoutes({ isReady: () => true }).filter((r) => r.access.kind !== 'public');
 
-describe('every protected route', () => {
-  it.each(protectedRoutes.map((r) => [r.method.toUpperCase(), r.path]))(
-    '%s %s refuses missing and bad credentials alike',
-    async (method, path) => {
-      const body = method === 'POST' ? {} : undefined;
-      const none = await api.request(method, concrete(path), { token: null, body });
-      const bad = await api.request(method, concrete(path), {
+/** A body that would be accepted, so authorization is the only reason to refuse. */
+function bodyFor(method: string, path: string): unknown {
+  if (method === 'get' || method === 'delete') return undefined;
+  if (path === '/v1/ministries') return { name: 'nouveau', displayName: 'Nouveau ministère' };
+  if (path.endsWith('/apps')) return { name: 'nouvelle' };
+  if (path.endsWith('/deployments')) return bundleOf('export default {}');
+  return {};
+}
+
+function concrete(path: string, ministry = 'sante') {
+  return path
+    .replace(':ministry', ministry)
+    .replace(':app', 'vaccins')
+    .replace(':version', '1')
+    .replace(':token', 'tok_aaaaaaaaaaaaaaaaaaaaaaaaaa')
+    .replace(':member', 'mem_aaaaaaaaaaaaaaaaaaaaaaaaaa');
+}
+
+async function state() {
+  const db = api.database.db;
+  return {
+    ministries: await db.$count(ministries),
+    apps: await db.select().from(apps),
+    deployments: await db.$count(deployments),
+    tokens: await db.$count(apiTokens),
+    quotas: await db.select().from(quotas),
+  };
+}
+
+const below = { developer: 'auditor', admin: 'developer' } as const;
+
+describe.each(routes.map((r) => [`${r.method.toUpperCase()} ${r.path}`, r] as const))(
+  '%s',
+  (_name, route) => {
+    const method = route.method.toUpperCase();
+    const body = bodyFor(route.method, route.path);
+
+    it('refuses missing and bad credentials with 401, and changes nothing', async () => {
+      const before = await state();
+      const none = await api.request(method, concrete(route.path), { token: null, body });
+      const bad = await api.request(method, concrete(route.path), {
         token: `gov_${'A'.repeat(43)}`,
         body,
       });
-      const garbage = await api.request(method, concrete(path), {
-        headers: { authorization: 'Basic Zm9vOmJhcg==' },
+      const basic = await api.request(method, concrete(route.path), {
         token: null,
+        headers: { authorization: 'Basic Zm9vOmJhcg==' },
         body,
       });
-      for (const res of [none, bad, garbage]) {
+      for (const res of [none, bad, basic]) {
         expect(res.status).toBe(401);
         expect(res.json.error.code).toBe('unauthenticated');
       }
-      // The same answer whether or not the resource exists: no oracle.
-      expect(bad.json.error.message).toBe('the API token is invalid, expired or revoked');
-    },
-  );
+      expect(await state()).toEqual(before);
+    });
+
+    const lower =
+      route.access.kind === 'operator'
+        ? 'admin'
+        : route.access.kind === 'ministry' && route.access.minimum !== 'auditor'
+          ? below[route.access.minimum]
+          : undefined;
+    it.runIf(lower !== undefined)(`refuses a ${lower} with 403, and changes nothing`, async () => {
+      const before = await state();
+      const res = await api.request(method, concrete(route.path), {
+        token: tokens[lower ?? ''],
+        body,
+      });
+      expect(res.status).toBe(403);
+      expect(res.json.error.code).toBe('forbidden');
+      expect(res.json.error.hint).toBeTruthy();
+      expect(await state()).toEqual(before);
+    });
+
+    it.runIf(route.access.kind === 'ministry')(
+      "answers another ministry's resource exactly like one that does not exist",
+      async () => {
+        const before = await state();
+        const other = await api.request(method, concrete(route.path), {
+          token: tokens.otherAdmin,
+          body,
+        });
+        const missing = await api.request(method, concrete(route.path, 'nulle'), {
+          token: tokens.otherAdmin,
+          body,
+        });
+        expect(other.status).toBe(404);
+        expect(missing.status).toBe(404);
+        const shape = (r: typeof other, name: string) => ({
+          ...r.json.error,
+          message: r.json.error.message.replace(name, '<ministry>'),
+          requestId: undefined,
+        });
+        expect(shape(other, 'sante')).toEqual(shape(missing, 'nulle'));
+        expect(await state()).toEqual(before);
+      },
+    );
+  },
+);
+
+describe('audit of refused attempts', () => {
+  it('records denied mutating requests with who tried and from where', async () => {
+    await api.request('POST', '/v1/ministries/sante/apps', {
+      token: tokens.auditor,
+      body: { name: 'essai' },
+    });
+    const [last] = await api.database.db
+      .select()
+      .from(auditLog)
+      .orderBy(auditLog.seq)
+      .then((r) => r.slice(-1));
+    expect(last).toMatchObject({ action: 'app.create', outcome: 'denied', actorType: 'token' });
+    expect(last?.details).toMatchObject({ status: 403, errorCode: 'forbidden' });
+  });
 });

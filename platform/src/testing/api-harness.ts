@@ -3,6 +3,7 @@ import type { PlatformConfig } from '../config.ts';
 import type { DatabaseHandle } from '../db/database.ts';
 import { openTestDatabase } from '../db/test-database.ts';
 import { createApi } from '../http/app.ts';
+import { FixedWindowLimiter } from '../http/rate-limit.ts';
 import type { Reconciler } from '../reconciler/reconciler.ts';
 
 export const testConfig: PlatformConfig = {
@@ -44,12 +45,27 @@ export interface ApiHarness {
  * DATABASE_URL is set). The reconciler is not wired: route tests check what
  * the API records as desired state; reconciler tests drive real workerd.
  */
-export async function apiHarness(overrides: Partial<PlatformConfig> = {}): Promise<ApiHarness> {
+export async function apiHarness(
+  overrides: Partial<PlatformConfig> = {},
+  options: { authFailuresPerMinute?: number } = {},
+): Promise<ApiHarness> {
   const database = await openTestDatabase();
   const enqueued: string[] = [];
   const reconciler: Pick<Reconciler, 'enqueue'> = { enqueue: (id) => void enqueued.push(id) };
-  const app = createApi({ db: database.db, config: { ...testConfig, ...overrides }, reconciler });
-  const { secret } = await issueToken(database.db, { label: 'test operator', role: 'operator' });
+  const app = createApi({
+    db: database.db,
+    config: { ...testConfig, ...overrides },
+    reconciler,
+    // The security suite fails authentication on purpose, many times a minute.
+    authFailures: new FixedWindowLimiter(options.authFailuresPerMinute ?? 100_000, 60_000),
+  });
+  const { secret } = await issueToken(database.db, {
+    kind: 'api',
+    label: 'test operator',
+    role: 'operator',
+    createdBy: 'test',
+    expiresInDays: 1,
+  });
   return {
     database,
     operatorToken: secret,

@@ -42,7 +42,13 @@ export async function platformHarness(overrides: Partial<PlatformConfig> = {}) {
   await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
   const gatewayPort = (gateway.address() as AddressInfo).port;
   const api = createApi({ db: database.db, config: { ...config, gatewayPort }, reconciler });
-  const { secret } = await issueToken(database.db, { label: 'test', role: 'operator' });
+  const { secret } = await issueToken(database.db, {
+    kind: 'api',
+    label: 'test operator',
+    role: 'operator',
+    createdBy: 'test',
+    expiresInDays: 1,
+  });
 
   async function call(method: string, url: string, body?: unknown) {
     const res = await api.request(url, {

@@ -12,8 +12,8 @@ export const auditLog = pgTable(
     /** Chain position, assigned under the chain lock: part of the hash, so a gap shows. */
     seq: bigint('seq', { mode: 'number' }).primaryKey(),
     at: timestamp('at', { withTimezone: true }).notNull(),
-    /** Who acted: a token, a staff member, or the platform itself. */
-    actorType: text('actor_type').$type<'token' | 'member' | 'system'>().notNull(),
+    /** Who acted: a token, a staff member, the platform itself, or nobody we could identify. */
+    actorType: text('actor_type').$type<'token' | 'member' | 'system' | 'anonymous'>().notNull(),
     actorId: text('actor_id').notNull(),
     /** Verb in the form resource.verb, like "deployment.create". */
     action: text('action').notNull(),

@@ -22,6 +22,9 @@ export const deployments = pgTable(
     compatibilityDate: text('compatibility_date').notNull(),
     compatibilityFlags: jsonb('compatibility_flags').$type<string[]>().notNull(),
     vars: jsonb('vars').$type<Record<string, string>>().notNull(),
+    /** Resources the version asked for, checked against the ministry's quota. */
+    memoryMib: integer('memory_mib').notNull().default(128),
+    instances: integer('instances').notNull().default(1),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     /** Observed status, see DeploymentStatus. */
     status: text('status').$type<DeploymentStatus>().notNull().default('pending'),

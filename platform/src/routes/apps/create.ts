@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { access } from '../../auth/access.ts';
 import { apps } from '../../db/schema/index.ts';
 import { ApiError } from '../../errors.ts';
 import { defineRoute } from '../../http/route.ts';
 import { parseJsonBody } from '../../http/validate.ts';
 import { newId } from '../../ids.ts';
-import { findMinistry, isUniqueViolation } from '../lookup.ts';
+import { isUniqueViolation } from '../lookup.ts';
 import { presentApps } from '../present.ts';
 import type { AppResource } from '../resources.ts';
 import { slugSchema } from '../slugs.ts';
@@ -16,9 +17,11 @@ export type CreateAppResponse = AppResource;
 export const createApp = defineRoute({
   method: 'post',
   path: '/v1/ministries/:ministry/apps',
+  access: access.developer,
+  audit: 'app.create',
   handler: async (c) => {
     const db = c.get('db');
-    const ministry = await findMinistry(db, c.req.param('ministry') ?? '');
+    const ministry = c.get('ministry');
     const body = await parseJsonBody(c, createAppBody);
     try {
       const [row] = await db
@@ -26,6 +29,7 @@ export const createApp = defineRoute({
         .values({ id: newId('app'), ministryId: ministry.id, name: body.name })
         .returning();
       if (!row) throw new Error('insert returned no row');
+      c.set('auditTarget', { type: 'app', id: row.id, details: { name: row.name } });
       const [resource] = await presentApps(db, c.get('config'), ministry, [row]);
       return c.json(resource satisfies CreateAppResponse | undefined, 201);
     } catch (error) {

@@ -1,7 +1,7 @@
 import { asc, eq } from 'drizzle-orm';
+import { access } from '../../auth/access.ts';
 import { apps } from '../../db/schema/index.ts';
 import { defineRoute } from '../../http/route.ts';
-import { findMinistry } from '../lookup.ts';
 import { presentApps } from '../present.ts';
 import type { AppResource } from '../resources.ts';
 
@@ -12,9 +12,10 @@ export interface ListAppsResponse {
 export const listApps = defineRoute({
   method: 'get',
   path: '/v1/ministries/:ministry/apps',
+  access: access.auditor,
   handler: async (c) => {
     const db = c.get('db');
-    const ministry = await findMinistry(db, c.req.param('ministry') ?? '');
+    const ministry = c.get('ministry');
     const rows = await db
       .select()
       .from(apps)

@@ -1,6 +1,7 @@
 import { bundleBytes, bundleSchema } from '@gov/runtime';
 import { eq, max } from 'drizzle-orm';
 import { putArtifact } from '../../artifacts/store.ts';
+import { access } from '../../auth/access.ts';
 import { apps, deployments } from '../../db/schema/index.ts';
 import { ApiError } from '../../errors.ts';
 import { defineRoute } from '../../http/route.ts';
@@ -24,6 +25,8 @@ const mib = (bytes: number) => `${(bytes / MIB).toFixed(1)} MiB`;
 export const createDeployment = defineRoute({
   method: 'post',
   path: '/v1/ministries/:ministry/apps/:app/deployments',
+  access: access.developer,
+  audit: 'deployment.create',
   handler: async (c) => {
     const db = c.get('db');
     const { maxBundleBytes } = c.get('config');
@@ -67,6 +70,11 @@ export const createDeployment = defineRoute({
       if (!inserted) throw new Error('insert returned no row');
       await tx.update(apps).set({ desiredDeploymentId: inserted.id }).where(eq(apps.id, app.id));
       return inserted;
+    });
+    c.set('auditTarget', {
+      type: 'deployment',
+      id: row.id,
+      details: { app: app.name, version: row.version, artifact: sha256 },
     });
     c.get('reconciler').enqueue(app.id);
     const resource = await presentDeployment(db, ministry, app, row);

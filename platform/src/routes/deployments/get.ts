@@ -1,4 +1,5 @@
 import { and, eq } from 'drizzle-orm';
+import { access } from '../../auth/access.ts';
 import { deployments } from '../../db/schema/index.ts';
 import { notFound } from '../../errors.ts';
 import { defineRoute } from '../../http/route.ts';
@@ -12,6 +13,7 @@ export type GetDeploymentResponse = DeploymentResource;
 export const getDeployment = defineRoute({
   method: 'get',
   path: '/v1/ministries/:ministry/apps/:app/deployments/:version',
+  access: access.auditor,
   handler: async (c) => {
     const db = c.get('db');
     const { ministry, app } = await appFromPath(c);

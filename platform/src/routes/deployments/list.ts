@@ -1,4 +1,5 @@
 import { desc, eq } from 'drizzle-orm';
+import { access } from '../../auth/access.ts';
 import { deployments } from '../../db/schema/index.ts';
 import { defineRoute } from '../../http/route.ts';
 import { appFromPath } from '../lookup.ts';
@@ -12,6 +13,7 @@ export interface ListDeploymentsResponse {
 export const listDeployments = defineRoute({
   method: 'get',
   path: '/v1/ministries/:ministry/apps/:app/deployments',
+  access: access.auditor,
   handler: async (c) => {
     const db = c.get('db');
     const { ministry, app } = await appFromPath(c);

@@ -1,5 +1,6 @@
 import { and, desc, eq, isNotNull, lt } from 'drizzle-orm';
 import { z } from 'zod';
+import { access } from '../../auth/access.ts';
 import { apps, type DeploymentRow, deployments } from '../../db/schema/index.ts';
 import { ApiError, notFound } from '../../errors.ts';
 import { defineRoute } from '../../http/route.ts';
@@ -23,6 +24,8 @@ export type RollbackResponse = DeploymentResource;
 export const rollback = defineRoute({
   method: 'post',
   path: '/v1/ministries/:ministry/apps/:app/rollback',
+  access: access.developer,
+  audit: 'deployment.rollback',
   handler: async (c) => {
     const db = c.get('db');
     const { ministry, app } = await appFromPath(c);
@@ -31,6 +34,11 @@ export const rollback = defineRoute({
     const body = bare ? {} : await parseJsonBody(c, rollbackBody.default({}));
     const target = await chooseTarget(db, app, body.version);
     await db.update(apps).set({ desiredDeploymentId: target.id }).where(eq(apps.id, app.id));
+    c.set('auditTarget', {
+      type: 'deployment',
+      id: target.id,
+      details: { app: app.name, version: target.version },
+    });
     c.get('reconciler').enqueue(app.id);
     const fresh = (await reloadDeployment(db, target.id)) ?? target;
     return c.json(

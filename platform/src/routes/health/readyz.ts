@@ -1,3 +1,4 @@
+import { access } from '../../auth/access.ts';
 import { pingDatabase } from '../../db/database.ts';
 import { defineRoute } from '../../http/route.ts';
 
@@ -6,7 +7,7 @@ export function readyz(isReady: () => boolean) {
   return defineRoute({
     method: 'get',
     path: '/readyz',
-    public: true,
+    access: access.public,
     handler: async (c) => {
       if (!isReady()) return c.json({ status: 'starting' }, 503);
       try {

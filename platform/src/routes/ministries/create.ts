@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { assertCanManageMinistries } from '../../auth/principal.ts';
-import { ministries } from '../../db/schema/index.ts';
+import { access } from '../../auth/access.ts';
+import { ministries, quotas } from '../../db/schema/index.ts';
 import { ApiError } from '../../errors.ts';
 import { defineRoute } from '../../http/route.ts';
 import { parseJsonBody } from '../../http/validate.ts';
@@ -20,16 +20,22 @@ export type CreateMinistryResponse = MinistryResource;
 export const createMinistry = defineRoute({
   method: 'post',
   path: '/v1/ministries',
+  access: access.operator,
+  audit: 'ministry.create',
   handler: async (c) => {
-    assertCanManageMinistries(c.get('principal'));
     const body = await parseJsonBody(c, createMinistryBody);
     try {
-      const [row] = await c
-        .get('db')
-        .insert(ministries)
-        .values({ id: newId('ministry'), name: body.name, displayName: body.displayName })
-        .returning();
-      if (!row) throw new Error('insert returned no row');
+      // A ministry never exists without its quota.
+      const row = await c.get('db').transaction(async (tx) => {
+        const [inserted] = await tx
+          .insert(ministries)
+          .values({ id: newId('ministry'), name: body.name, displayName: body.displayName })
+          .returning();
+        if (!inserted) throw new Error('insert returned no row');
+        await tx.insert(quotas).values({ ministryId: inserted.id });
+        return inserted;
+      });
+      c.set('auditTarget', { type: 'ministry', id: row.id, details: { name: row.name } });
       return c.json(presentMinistry(row) satisfies CreateMinistryResponse, 201);
     } catch (error) {
       if (isUniqueViolation(error)) {

@@ -1,5 +1,5 @@
+import { access } from '../../auth/access.ts';
 import { defineRoute } from '../../http/route.ts';
-import { findMinistry } from '../lookup.ts';
 import { presentMinistry } from '../present.ts';
 import type { MinistryResource } from '../resources.ts';
 
@@ -8,8 +8,8 @@ export type GetMinistryResponse = MinistryResource;
 export const getMinistry = defineRoute({
   method: 'get',
   path: '/v1/ministries/:ministry',
+  access: access.auditor,
   handler: async (c) => {
-    const row = await findMinistry(c.get('db'), c.req.param('ministry') ?? '');
-    return c.json(presentMinistry(row) satisfies GetMinistryResponse);
+    return c.json(presentMinistry(c.get('ministry')) satisfies GetMinistryResponse);
   },
 });

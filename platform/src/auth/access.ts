@@ -1,0 +1,26 @@
+import type { MinistryRole } from '../db/schema/index.ts';
+
+/**
+ * Who may call a route. Every route declares one; the shared security test
+ * reads them to try each route with too little.
+ * - public: no credentials (health, auth discovery, token exchange).
+ * - authenticated: any valid credentials; the handler filters what it shows.
+ * - operator: platform operators only.
+ * - ministry: a role of at least `minimum` in the :ministry of the path
+ *   (operators always pass). No role there at all answers 404, like a
+ *   ministry that does not exist, so nothing leaks across ministries.
+ */
+export type Access =
+  | { kind: 'public' }
+  | { kind: 'authenticated' }
+  | { kind: 'operator' }
+  | { kind: 'ministry'; minimum: MinistryRole };
+
+export const access = {
+  public: { kind: 'public' },
+  authenticated: { kind: 'authenticated' },
+  operator: { kind: 'operator' },
+  auditor: { kind: 'ministry', minimum: 'auditor' },
+  developer: { kind: 'ministry', minimum: 'developer' },
+  admin: { kind: 'ministry', minimum: 'admin' },
+} as const satisfies Record<string, Access>;

@@ -1,0 +1,95 @@
+import { and, eq } from 'drizzle-orm';
+import type { MiddlewareHandler } from 'hono';
+import { ministries } from '../db/schema/index.ts';
+import { ApiError, notFound } from '../errors.ts';
+import { clientIp } from '../http/client-ip.ts';
+import type { ApiEnv } from '../http/env.ts';
+import type { FixedWindowLimiter } from '../http/rate-limit.ts';
+import { isSlug } from '../routes/slugs.ts';
+import type { Access } from './access.ts';
+import { principalForToken, roleAtLeast } from './principal.ts';
+import { findActiveToken } from './tokens.ts';
+
+/**
+ * Bearer authentication. Every failure answers the same 401, so nothing
+ * says which tokens exist; repeated failures from one address are cut off
+ * with 429 before any lookup is made.
+ */
+export function authenticate(failures: FixedWindowLimiter): MiddlewareHandler<ApiEnv> {
+  return async (c, next) => {
+    const ip = clientIp(c);
+    const blocked = failures.check(ip);
+    if (!blocked.allowed) {
+      c.header('retry-after', String(blocked.retryAfterSeconds));
+      throw new ApiError(
+        'rate_limited',
+        'too many failed authentication attempts from this address',
+        `wait ${blocked.retryAfterSeconds} s`,
+      );
+    }
+    const header = c.req.header('authorization');
+    const match = header ? /^Bearer (\S+)$/i.exec(header) : null;
+    if (!match?.[1]) {
+      failures.hit(ip);
+      throw new ApiError(
+        'unauthenticated',
+        'this request needs an API token',
+        'sign in with `gov login`, or send "Authorization: Bearer <token>"',
+      );
+    }
+    const row = await findActiveToken(c.get('db'), match[1]);
+    const principal = row ? await principalForToken(c.get('db'), row) : undefined;
+    if (!principal) {
+      failures.hit(ip);
+      throw new ApiError(
+        'unauthenticated',
+        'the API token is invalid, expired or revoked',
+        'sign in again with `gov login`, or ask an admin for a new token',
+      );
+    }
+    c.set('principal', principal);
+    await next();
+  };
+}
+
+/** Applies a route's Access rule; for ministry routes, loads the ministry into the context. */
+export function authorize(rule: Access): MiddlewareHandler<ApiEnv> {
+  return async (c, next) => {
+    const principal = c.get('principal');
+    if (rule.kind === 'operator' && !principal.operator) {
+      throw new ApiError(
+        'forbidden',
+        'only platform operators can do this',
+        'ask a platform operator',
+      );
+    }
+    if (rule.kind === 'ministry') {
+      const name = c.req.param('ministry') ?? '';
+      const [ministry] = isSlug(name)
+        ? await c
+            .get('db')
+            .select()
+            .from(ministries)
+            .where(and(eq(ministries.name, name)))
+            .limit(1)
+        : [];
+      const role = ministry ? principal.roles.get(ministry.id) : undefined;
+      // No role in that ministry: exactly the answer for a ministry that does not exist.
+      if (!ministry || (!principal.operator && role === undefined)) {
+        throw notFound(
+          `ministry "${name}"`,
+          'list the ministries you belong to with GET /v1/ministries',
+        );
+      }
+      if (!principal.operator && !roleAtLeast(role, rule.minimum)) {
+        throw new ApiError(
+          'forbidden',
+          `your role in ministry "${name}" is ${role}; this needs ${rule.minimum} or higher`,
+          `ask an admin of ministry "${name}" for the ${rule.minimum} role`,
+        );
+      }
+      c.set('ministry', ministry);
+    }
+    await next();
+  };
+}

@@ -1,0 +1,20 @@
+import { issueToken } from '../auth/tokens.ts';
+import type { Database } from '../db/database.ts';
+import type { MinistryRole } from '../db/schema/index.ts';
+
+/** An API token fixed to one ministry and role, as an admin would create for CI. */
+export async function roleToken(
+  db: Database,
+  ministryId: string,
+  role: MinistryRole,
+): Promise<string> {
+  const { secret } = await issueToken(db, {
+    kind: 'api',
+    label: `test ${role}`,
+    role,
+    ministryId,
+    createdBy: 'test',
+    expiresInDays: 1,
+  });
+  return secret;
+}
