@@ -45,6 +45,13 @@ export const bundleSchema = z
       .max(50)
       .default([]),
     vars: z.record(z.string(), z.string().max(5120)).default({}),
+    /** What the version asks for; checked against the ministry's quota at deploy. */
+    limits: z
+      .strictObject({
+        memoryMib: z.number().int().min(32).max(4096).default(128),
+        instances: z.number().int().min(1).max(20).default(1),
+      })
+      .default({ memoryMib: 128, instances: 1 }),
   })
   .superRefine((bundle, ctx) => {
     // Checked here rather than as the record's key schema so the user sees
@@ -96,7 +103,7 @@ export interface AppModule {
   content: Uint8Array;
 }
 
-export function decodeModules(bundle: Bundle): AppModule[] {
+export function decodeModules(bundle: Pick<Bundle, 'modules'>): AppModule[] {
   return bundle.modules.map((m) => ({
     name: m.name,
     type: m.type,
@@ -105,7 +112,7 @@ export function decodeModules(bundle: Bundle): AppModule[] {
 }
 
 /** Total decoded size of the bundle's modules: what the size cap measures. */
-export function bundleBytes(bundle: Bundle): number {
+export function bundleBytes(bundle: Pick<Bundle, 'modules'>): number {
   let total = 0;
   for (const m of bundle.modules) {
     const padding = m.contentBase64.endsWith('==') ? 2 : m.contentBase64.endsWith('=') ? 1 : 0;

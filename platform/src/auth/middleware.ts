@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { MiddlewareHandler } from 'hono';
 import { ministries } from '../db/schema/index.ts';
 import { ApiError, notFound } from '../errors.ts';
@@ -52,7 +52,7 @@ export function authenticate(failures: FixedWindowLimiter): MiddlewareHandler<Ap
   };
 }
 
-/** Applies a route's Access rule; for ministry routes, loads the ministry into the context. */
+/** Applies a route's Access rule; when the path names a ministry, loads it into the context. */
 export function authorize(rule: Access): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     const principal = c.get('principal');
@@ -63,15 +63,10 @@ export function authorize(rule: Access): MiddlewareHandler<ApiEnv> {
         'ask a platform operator',
       );
     }
-    if (rule.kind === 'ministry') {
-      const name = c.req.param('ministry') ?? '';
+    const name = c.req.param('ministry');
+    if (name !== undefined && (rule.kind === 'operator' || rule.kind === 'ministry')) {
       const [ministry] = isSlug(name)
-        ? await c
-            .get('db')
-            .select()
-            .from(ministries)
-            .where(and(eq(ministries.name, name)))
-            .limit(1)
+        ? await c.get('db').select().from(ministries).where(eq(ministries.name, name)).limit(1)
         : [];
       const role = ministry ? principal.roles.get(ministry.id) : undefined;
       // No role in that ministry: exactly the answer for a ministry that does not exist.
@@ -81,7 +76,7 @@ export function authorize(rule: Access): MiddlewareHandler<ApiEnv> {
           'list the ministries you belong to with GET /v1/ministries',
         );
       }
-      if (!principal.operator && !roleAtLeast(role, rule.minimum)) {
+      if (rule.kind === 'ministry' && !principal.operator && !roleAtLeast(role, rule.minimum)) {
         throw new ApiError(
           'forbidden',
           `your role in ministry "${name}" is ${role}; this needs ${rule.minimum} or higher`,

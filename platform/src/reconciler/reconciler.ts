@@ -134,17 +134,12 @@ export class Reconciler {
       appId: app.id,
       ministryId: app.ministryId,
       mainModule: artifact.mainModule,
-      modules: decodeModules({
-        mainModule: artifact.mainModule,
-        modules: artifact.modules,
-        compatibilityDate: deployment.compatibilityDate,
-        compatibilityFlags: deployment.compatibilityFlags,
-        vars: deployment.vars,
-      }),
+      modules: decodeModules(artifact),
       compatibilityDate: deployment.compatibilityDate,
       compatibilityFlags: deployment.compatibilityFlags,
       vars: deployment.vars,
       egress: denyAllEgress,
+      memoryMib: deployment.memoryMib,
     };
   }
 

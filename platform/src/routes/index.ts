@@ -8,15 +8,29 @@ import { createApp } from './apps/create.ts';
 import { deleteApp } from './apps/delete.ts';
 import { getApp } from './apps/get.ts';
 import { listApps } from './apps/list.ts';
+import { listAudit } from './audit/list.ts';
+import { listMinistryAudit } from './audit/list-ministry.ts';
+import { verifyAudit } from './audit/verify.ts';
 import { createDeployment } from './deployments/create.ts';
 import { getDeployment } from './deployments/get.ts';
 import { listDeployments } from './deployments/list.ts';
 import { rollback } from './deployments/rollback.ts';
 import { healthz } from './health/healthz.ts';
 import { readyz } from './health/readyz.ts';
+import { getMe } from './me/get.ts';
+import { grantRole } from './members/grant.ts';
+import { listMembers } from './members/list.ts';
+import { revokeRole } from './members/revoke.ts';
 import { createMinistry } from './ministries/create.ts';
 import { getMinistry } from './ministries/get.ts';
 import { listMinistries } from './ministries/list.ts';
+import { getQuota } from './quota/get.ts';
+import { updateQuota } from './quota/update.ts';
+import { createToken } from './tokens/create.ts';
+import { listTokens } from './tokens/list.ts';
+import { revokeToken } from './tokens/revoke.ts';
+import { getAppUsage } from './usage/app.ts';
+import { getMinistryUsage } from './usage/ministry.ts';
 
 /** Every API route, in one list: what the platform exposes is readable here. */
 export function allRoutes(options: { isReady: () => boolean }): Route[] {
@@ -34,6 +48,20 @@ export function allRoutes(options: { isReady: () => boolean }): Route[] {
     listDeployments,
     getDeployment,
     rollback,
+    getMe,
+    getQuota,
+    updateQuota,
+    getMinistryUsage,
+    getAppUsage,
+    createToken,
+    listTokens,
+    revokeToken,
+    listMembers,
+    grantRole,
+    revokeRole,
+    listMinistryAudit,
+    listAudit,
+    verifyAudit,
   ];
 }
 

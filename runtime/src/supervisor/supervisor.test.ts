@@ -21,7 +21,7 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-function spec(source: string, vars: Record<string, string> = {}): WorkerSpec {
+function spec(source: string, vars: Record<string, string> = {}, memoryMib = 128): WorkerSpec {
   return {
     id: 'dep_test',
     mainModule: 'index.js',
@@ -30,6 +30,7 @@ function spec(source: string, vars: Record<string, string> = {}): WorkerSpec {
     compatibilityFlags: [],
     vars,
     egress: denyAllEgress,
+    memoryMib,
   };
 }
 
@@ -128,6 +129,37 @@ describe('WorkerSupervisor', () => {
     expect(s.pid).not.toBe(firstPid);
     expect(await get(port)).toEqual({ status: 200, body: 'vivant' });
     expect(events.map((e) => e.type)).toEqual(['ready', 'crashed', 'ready']);
+  });
+
+  it('kills and restarts a version that holds more memory than its limit', async () => {
+    const events: SupervisorEvent[] = [];
+    const supervisor = new WorkerSupervisor({
+      // 32 MiB of heap + the runtime's allowance: off-heap buffers of 160 MiB are over it.
+      spec: spec(
+        `const hoard = [];
+        export default { fetch(req) {
+          if (new URL(req.url).pathname === '/hoard') {
+            for (let i = 0; i < 160; i++) hoard.push(new Uint8Array(1024 * 1024).fill(1));
+          }
+          return new Response('held ' + hoard.length + ' MiB');
+        } };`,
+        {},
+        32,
+      ),
+      workDir: await mkdtemp(path.join(root, 'v-')),
+      initialBackoffMs: 50,
+      onEvent: (e) => events.push(e),
+    });
+    running.push(supervisor);
+    const port = await supervisor.start();
+    const firstPid = supervisor.pid;
+    expect((await get(port, '/hoard')).body).toBe('held 160 MiB');
+    await expect
+      .poll(() => events.map((e) => e.type), { timeout: 10_000 })
+      .toContain('memory_exceeded');
+    const again = await supervisor.whenReady();
+    expect(supervisor.pid).not.toBe(firstPid);
+    expect((await get(again)).body).toBe('held 0 MiB');
   });
 
   it('stops the process cleanly and refuses to serve afterwards', async () => {

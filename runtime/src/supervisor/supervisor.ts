@@ -1,4 +1,5 @@
 import { type WorkerSpec, writeWorkerdConfig } from '../workerd/config.ts';
+import { RUNTIME_OVERHEAD_MIB, watchMemory } from './memory-watchdog.ts';
 import { type LogLine, WorkerProcess } from './worker-process.ts';
 
 export type InstanceState = 'stopped' | 'starting' | 'ready' | 'restarting';
@@ -7,6 +8,7 @@ export type SupervisorEvent =
   | { type: 'ready'; port: number; pid: number | undefined }
   | { type: 'crashed'; exitCode: number | null; restartInMs: number; tail: string }
   | { type: 'restart_failed'; reason: string; restartInMs: number }
+  | { type: 'memory_exceeded'; residentMib: number; limitMib: number }
   | { type: 'stopped' };
 
 export interface SupervisorOptions {
@@ -118,6 +120,16 @@ export class WorkerSupervisor {
     this.#state = 'ready';
     const startedAt = Date.now();
     this.#options.onEvent?.({ type: 'ready', port, pid: proc.pid });
+    const limitMib = this.#options.spec.memoryMib + RUNTIME_OVERHEAD_MIB;
+    const stopWatching =
+      proc.pid === undefined
+        ? () => {}
+        : watchMemory(proc.pid, limitMib, (residentMib) => {
+            this.#options.onEvent?.({ type: 'memory_exceeded', residentMib, limitMib });
+            // Treated like a crash: restarted with backoff, with a fresh heap.
+            proc.kill();
+          });
+    void proc.exited.then(stopWatching);
     this.#settleWaiters(undefined, port);
     void proc.exited.then((exitCode) => this.#onExit(proc, exitCode, startedAt, configPath));
     return port;

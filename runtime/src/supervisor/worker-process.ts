@@ -80,6 +80,11 @@ export class WorkerProcess {
     }
   }
 
+  /** Ends the process at once, as a crash would; the supervisor decides what follows. */
+  kill(): void {
+    this.#child?.kill('SIGKILL');
+  }
+
   async stop(graceMs = 2_000): Promise<void> {
     const child = this.#child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;

@@ -13,6 +13,8 @@ export interface WorkerSpec {
   compatibilityFlags: string[];
   vars: Record<string, string>;
   egress: EgressPolicy;
+  /** JavaScript heap limit of the version's isolate; the supervisor also caps the process RSS. */
+  memoryMib: number;
 }
 
 const moduleField: Record<ModuleType, string> = {
@@ -82,6 +84,7 @@ const config :Workerd.Config = (
     )),
   ],
   sockets = [(name = "http", address = "127.0.0.1:0", http = (), service = "app")],
+  v8Flags = ["--max-old-space-size=${Math.max(16, Math.floor(spec.memoryMib))}"],
 );
 `;
   const configPath = path.join(dir, 'workerd.capnp');

@@ -31,6 +31,7 @@ const spec = (deploymentId: string, body: string): VersionSpec => ({
   compatibilityFlags: [],
   vars: {},
   egress: denyAllEgress,
+  memoryMib: 128,
 });
 
 describe('LocalDriver', () => {

@@ -5,6 +5,7 @@ import { ApiError } from '../../errors.ts';
 import { defineRoute } from '../../http/route.ts';
 import { parseJsonBody } from '../../http/validate.ts';
 import { newId } from '../../ids.ts';
+import { assertCanCreateApp } from '../../quotas/quota.ts';
 import { isUniqueViolation } from '../lookup.ts';
 import { presentApps } from '../present.ts';
 import type { AppResource } from '../resources.ts';
@@ -23,6 +24,7 @@ export const createApp = defineRoute({
     const db = c.get('db');
     const ministry = c.get('ministry');
     const body = await parseJsonBody(c, createAppBody);
+    await assertCanCreateApp(db, ministry);
     try {
       const [row] = await db
         .insert(apps)

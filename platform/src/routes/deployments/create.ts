@@ -7,6 +7,7 @@ import { ApiError } from '../../errors.ts';
 import { defineRoute } from '../../http/route.ts';
 import { parseJsonBody } from '../../http/validate.ts';
 import { newId } from '../../ids.ts';
+import { assertCanDeploy } from '../../quotas/quota.ts';
 import { appFromPath } from '../lookup.ts';
 import { presentDeployment } from '../present.ts';
 import type { DeploymentResource } from '../resources.ts';
@@ -45,6 +46,7 @@ export const createDeployment = defineRoute({
     });
     const size = bundleBytes(body);
     if (size > maxBundleBytes) throw tooLarge(size);
+    await assertCanDeploy(db, ministry, { bundleBytes: size, ...body.limits });
 
     const sha256 = await putArtifact(db, body, size);
     const row = await db.transaction(async (tx) => {
@@ -65,6 +67,8 @@ export const createDeployment = defineRoute({
           compatibilityDate: body.compatibilityDate,
           compatibilityFlags: body.compatibilityFlags,
           vars: body.vars,
+          memoryMib: body.limits.memoryMib,
+          instances: body.limits.instances,
         })
         .returning();
       if (!inserted) throw new Error('insert returned no row');
