@@ -5,6 +5,7 @@ const prefixes = {
   app: 'app',
   deployment: 'dep',
   token: 'tok',
+  member: 'mem',
   request: 'req',
 } as const;
 

@@ -12,6 +12,7 @@ import { createGateway } from './gateway/gateway.ts';
 import { RouteTable } from './gateway/route-table.ts';
 import { createApi } from './http/app.ts';
 import { Reconciler } from './reconciler/reconciler.ts';
+import { UsageMeter } from './usage/meter.ts';
 
 export interface RunningPlatform {
   apiUrl: string;
@@ -30,6 +31,8 @@ export type Logger = (entry: Record<string, unknown>) => void;
 
 /** How often the gateway re-reads routes even without a change signal. */
 const ROUTE_REFRESH_MS = 2_000;
+/** How often metered usage is written to the database. */
+const USAGE_FLUSH_MS = 5_000;
 
 /**
  * Starts the whole platform in this process: storage, the local driver,
@@ -63,12 +66,15 @@ export async function startPlatform(config: PlatformConfig, log: Logger): Promis
   await table.refresh();
   table.start(ROUTE_REFRESH_MS);
   const reconciler = new Reconciler({ db, driver, log, onLiveChanged: () => table.refresh() });
+  const meter = new UsageMeter(db);
+  meter.start(USAGE_FLUSH_MS);
 
   const gateway = createGateway({
     table,
     driver,
     baseDomain: config.baseDomain,
     requestTimeoutMs: config.requestTimeoutMs,
+    meter,
     log,
   });
   const gatewayPort = await listen(gateway, config.gatewayPort, config.bindHost);
@@ -100,6 +106,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger): Promis
       ready = false;
       await closeServer(apiServer as unknown as http.Server);
       await closeServer(gateway);
+      await meter.stop();
       await reconciler.stop();
       table.stop();
       await driver.close();

@@ -1,6 +1,8 @@
 import http from 'node:http';
 import type { ClusterDriver, Lease } from '../drivers/driver.ts';
 import { newId } from '../ids.ts';
+import type { UsageMeter } from '../usage/meter.ts';
+import { AppRateLimit } from './app-rate-limit.ts';
 import { parseCitizenHost } from './hosts.ts';
 import { type CitizenPage, pages, renderPage } from './pages.ts';
 import type { RouteTable } from './route-table.ts';
@@ -10,6 +12,8 @@ export interface GatewayOptions {
   driver: ClusterDriver;
   baseDomain: string;
   requestTimeoutMs: number;
+  /** Counts traffic per app per minute; absent in tests that do not look at usage. */
+  meter?: UsageMeter;
   log?: (entry: Record<string, unknown>) => void;
 }
 
@@ -48,18 +52,20 @@ function forwardable(headers: http.IncomingHttpHeaders, dropPlatformHeaders: boo
 export function createGateway(options: GatewayOptions): http.Server {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 });
   const log = options.log ?? (() => {});
+  const rateLimit = new AppRateLimit();
 
   const server = http.createServer((req, res) => {
     const requestId = newId('request');
-    const reply = (page: CitizenPage) => {
+    const reply = (page: CitizenPage, retryAfterSeconds?: number) => {
       if (res.headersSent) return void res.destroy();
       const body = renderPage(page, requestId);
+      const retryAfter = retryAfterSeconds ?? (page.status === 503 ? 30 : undefined);
       res.writeHead(page.status, {
         'content-type': 'text/html; charset=utf-8',
         'content-length': Buffer.byteLength(body),
         'cache-control': 'no-store',
         'x-request-id': requestId,
-        ...(page.status === 503 ? { 'retry-after': '30' } : {}),
+        ...(retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : {}),
       });
       res.end(body);
     };
@@ -69,6 +75,16 @@ export function createGateway(options: GatewayOptions): http.Server {
     if (!route) return reply(pages.unknownHost);
     if (!route.liveDeploymentId) return reply(pages.notDeployed);
     const deploymentId = route.liveDeploymentId;
+
+    // Metering: every request the app's host receives, with bytes both ways.
+    let bytesIn = 0;
+    let bytesOut = 0;
+    res.on('close', () =>
+      options.meter?.record(route.appId, route.ministryId, res.statusCode, bytesIn, bytesOut),
+    );
+
+    const waitSeconds = rateLimit.take(route.appId, route.maxRequestsPerMinute);
+    if (waitSeconds !== undefined) return reply(pages.tooManyRequests, waitSeconds);
 
     void acquire(options, target, deploymentId).then(
       (lease) => proxy(lease),
@@ -112,6 +128,9 @@ export function createGateway(options: GatewayOptions): http.Server {
         out['x-request-id'] = requestId;
         out['x-gov-deployment'] = lease.deploymentId;
         res.writeHead(upstreamRes.statusCode ?? 502, out);
+        upstreamRes.on('data', (chunk: Buffer) => {
+          bytesOut += chunk.length;
+        });
         upstreamRes.pipe(res);
         upstreamRes.on('end', finish);
         upstreamRes.on('error', () => {
@@ -129,6 +148,11 @@ export function createGateway(options: GatewayOptions): http.Server {
       res.on('close', () => {
         if (!res.writableFinished) upstream.destroy();
         finish();
+      });
+      // Counted in the same tick as the pipe: an earlier 'data' listener would
+      // set the body flowing before the upstream exists and lose chunks.
+      req.on('data', (chunk: Buffer) => {
+        bytesIn += chunk.length;
       });
       req.pipe(upstream);
     }

@@ -32,6 +32,12 @@ export const pages = {
     message:
       'Le service a rencontré un problème en traitant votre demande. Réessayez dans quelques instants.',
   },
+  tooManyRequests: {
+    status: 429,
+    title: 'Trop de demandes en ce moment',
+    message:
+      "Ce service reçoit plus de demandes qu'il ne peut en traiter. Patientez une minute puis réessayez : vos informations n'ont pas été perdues.",
+  },
   timeout: {
     status: 504,
     title: 'Le service met trop de temps à répondre',

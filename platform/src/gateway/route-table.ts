@@ -1,9 +1,12 @@
 import { eq } from 'drizzle-orm';
 import type { Database } from '../db/database.ts';
-import { apps, ministries } from '../db/schema/index.ts';
+import { apps, ministries, quotas } from '../db/schema/index.ts';
 
 export interface CitizenRoute {
   appId: string;
+  ministryId: string;
+  /** The ministry's quota, applied per app by the gateway. */
+  maxRequestsPerMinute: number;
   /** Null while the app has never had a working version. */
   liveDeploymentId: string | null;
 }
@@ -14,6 +17,9 @@ export interface CitizenRoute {
  * last good table keeps serving, so citizens are not affected by a control
  * plane or database outage.
  */
+/** Matches the quota table's default, for a ministry whose quota row is missing. */
+const DEFAULT_REQUESTS_PER_MINUTE = 6000;
+
 export class RouteTable {
   readonly #db: Database;
   #routes = new Map<string, CitizenRoute>();
@@ -38,13 +44,21 @@ export class RouteTable {
         app: apps.name,
         ministry: ministries.name,
         appId: apps.id,
+        ministryId: apps.ministryId,
         liveDeploymentId: apps.liveDeploymentId,
+        maxRequestsPerMinute: quotas.maxRequestsPerMinutePerApp,
       })
       .from(apps)
-      .innerJoin(ministries, eq(apps.ministryId, ministries.id));
+      .innerJoin(ministries, eq(apps.ministryId, ministries.id))
+      .leftJoin(quotas, eq(quotas.ministryId, apps.ministryId));
     const next = new Map<string, CitizenRoute>();
     for (const r of rows) {
-      next.set(`${r.app}.${r.ministry}`, { appId: r.appId, liveDeploymentId: r.liveDeploymentId });
+      next.set(`${r.app}.${r.ministry}`, {
+        appId: r.appId,
+        ministryId: r.ministryId,
+        liveDeploymentId: r.liveDeploymentId,
+        maxRequestsPerMinute: r.maxRequestsPerMinute ?? DEFAULT_REQUESTS_PER_MINUTE,
+      });
     }
     this.#routes = next;
     this.#lastError = undefined;

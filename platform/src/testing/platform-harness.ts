@@ -11,6 +11,7 @@ import { createGateway } from '../gateway/gateway.ts';
 import { RouteTable } from '../gateway/route-table.ts';
 import { createApi } from '../http/app.ts';
 import { Reconciler } from '../reconciler/reconciler.ts';
+import { UsageMeter } from '../usage/meter.ts';
 import { bundleOf, testConfig } from './api-harness.ts';
 
 /**
@@ -33,11 +34,13 @@ export async function platformHarness(overrides: Partial<PlatformConfig> = {}) {
     driver,
     onLiveChanged: () => table.refresh(),
   });
+  const meter = new UsageMeter(database.db);
   const gateway = createGateway({
     table,
     driver,
     baseDomain: config.baseDomain,
     requestTimeoutMs: config.requestTimeoutMs,
+    meter,
   });
   await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
   const gatewayPort = (gateway.address() as AddressInfo).port;
@@ -65,6 +68,7 @@ export async function platformHarness(overrides: Partial<PlatformConfig> = {}) {
     driver,
     reconciler,
     table,
+    meter,
     gatewayPort,
     call,
     /** Creates ministry and app if needed, uploads, and waits for the reconciler. */
