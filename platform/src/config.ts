@@ -35,6 +35,14 @@ const configSchema = z.object({
   GOV_REQUEST_TIMEOUT_MS: positiveMs.default(30_000),
   GOV_START_TIMEOUT_MS: positiveMs.default(15_000),
   GOV_RESYNC_INTERVAL_MS: positiveMs.default(30_000),
+  /** Staff sign-in. Without an issuer the development provider starts on GOV_DEV_IDP_PORT. */
+  GOV_OIDC_ISSUER: z.string().url().optional(),
+  GOV_OIDC_CLIENT_ID: z.string().min(1).default('gov-admin'),
+  GOV_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  GOV_OIDC_CLI_CLIENT_ID: z.string().min(1).default('gov-cli'),
+  GOV_DEV_IDP_PORT: port.default(7071),
+  /** The API's public URL, when a proxy fronts it: the admin panel's redirect URI is built from it. */
+  GOV_PUBLIC_API_URL: z.string().url().optional(),
 });
 
 export interface PlatformConfig {
@@ -50,10 +58,29 @@ export interface PlatformConfig {
   requestTimeoutMs: number;
   startTimeoutMs: number;
   resyncIntervalMs: number;
+  oidc:
+    | {
+        kind: 'external';
+        issuer: string;
+        clientId: string;
+        clientSecret: string;
+        cliClientId: string;
+      }
+    | { kind: 'development'; port: number };
+  publicApiUrl: string | undefined;
 }
 
 export class ConfigError extends Error {
   readonly code = 'invalid_config';
+}
+
+function requireSecret(secret: string | undefined): string {
+  if (!secret) {
+    throw new ConfigError(
+      'invalid configuration:\n  GOV_OIDC_CLIENT_SECRET: required with GOV_OIDC_ISSUER',
+    );
+  }
+  return secret;
 }
 
 /** Reads and validates the environment; throws a ConfigError naming each bad variable. */
@@ -77,5 +104,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     requestTimeoutMs: c.GOV_REQUEST_TIMEOUT_MS,
     startTimeoutMs: c.GOV_START_TIMEOUT_MS,
     resyncIntervalMs: c.GOV_RESYNC_INTERVAL_MS,
+    oidc: c.GOV_OIDC_ISSUER
+      ? {
+          kind: 'external',
+          issuer: c.GOV_OIDC_ISSUER,
+          clientId: c.GOV_OIDC_CLIENT_ID,
+          clientSecret: requireSecret(c.GOV_OIDC_CLIENT_SECRET),
+          cliClientId: c.GOV_OIDC_CLI_CLIENT_ID,
+        }
+      : { kind: 'development', port: c.GOV_DEV_IDP_PORT },
+    publicApiUrl: c.GOV_PUBLIC_API_URL,
   };
 }

@@ -11,12 +11,18 @@ import { reapOrphans } from './drivers/local/orphans.ts';
 import { createGateway } from './gateway/gateway.ts';
 import { RouteTable } from './gateway/route-table.ts';
 import { createApi } from './http/app.ts';
+import { seedTestAccounts } from './identity/dev-accounts.ts';
+import { type DevProvider, startDevProvider } from './identity/dev-provider.ts';
+import { StaffIdentity } from './identity/staff-identity.ts';
 import { Reconciler } from './reconciler/reconciler.ts';
 import { UsageMeter } from './usage/meter.ts';
 
 export interface RunningPlatform {
   apiUrl: string;
   gatewayUrl: string;
+  identity: StaffIdentity;
+  /** Set when the development identity provider runs (no GOV_OIDC_ISSUER). */
+  devProvider: DevProvider | undefined;
   /** Config with the ports actually bound (they differ when 0 was asked). */
   config: PlatformConfig;
   bootstrapTokenFile: string;
@@ -81,19 +87,34 @@ export async function startPlatform(config: PlatformConfig, log: Logger): Promis
   const bound: PlatformConfig = { ...config, gatewayPort };
 
   let ready = false;
-  const api = createApi({ db, config: bound, reconciler, isReady: () => ready, log });
-  const apiServer = serve({ fetch: api.fetch, port: config.apiPort, hostname: config.bindHost });
+  // The API listens first: its URL is the base of the admin panel's redirect URI,
+  // which the identity provider must know. Requests before the app exists get 503.
+  let api: ReturnType<typeof createApi> | undefined;
+  const apiServer = serve({
+    fetch: (request, env) =>
+      api ? api.fetch(request, env) : new Response('starting', { status: 503 }),
+    port: config.apiPort,
+    hostname: config.bindHost,
+  });
   const apiPort = await new Promise<number>((resolve, reject) => {
     apiServer.once('listening', () => resolve((apiServer.address() as AddressInfo).port));
     apiServer.once('error', reject);
   });
   const apiConfig: PlatformConfig = { ...bound, apiPort };
+  const apiUrl = `http://${hostForUrl(config.bindHost)}:${apiPort}`;
+
+  const { identity, devProvider } = await startIdentity(
+    config,
+    config.publicApiUrl ?? apiUrl,
+    config.bindHost,
+  );
+  if (devProvider) await seedTestAccounts(db, devProvider.issuer);
+  api = createApi({ db, config: apiConfig, reconciler, isReady: () => ready, log, identity });
 
   await reconciler.reconcileAll();
   reconciler.startResync(config.resyncIntervalMs);
   ready = true;
 
-  const apiUrl = `http://${hostForUrl(config.bindHost)}:${apiPort}`;
   const gatewayUrl = `http://${config.baseDomain}:${gatewayPort}`;
   await writeFile(
     path.join(config.dataDir, 'endpoints.json'),
@@ -105,6 +126,7 @@ export async function startPlatform(config: PlatformConfig, log: Logger): Promis
     stopping ??= (async () => {
       ready = false;
       await closeServer(apiServer as unknown as http.Server);
+      await devProvider?.close();
       await closeServer(gateway);
       await meter.stop();
       await reconciler.stop();
@@ -117,6 +139,8 @@ export async function startPlatform(config: PlatformConfig, log: Logger): Promis
   return {
     apiUrl,
     gatewayUrl,
+    identity,
+    devProvider,
     config: apiConfig,
     bootstrapTokenFile,
     storage: database.kind,
@@ -125,6 +149,33 @@ export async function startPlatform(config: PlatformConfig, log: Logger): Promis
     reconciler,
     stop,
   };
+}
+
+/** The configured OpenID Provider, or the development one started here. */
+async function startIdentity(config: PlatformConfig, apiBaseUrl: string, host: string) {
+  const adminRedirectUri = `${apiBaseUrl.replace(/\/$/, '')}/admin/callback`;
+  if (config.oidc.kind === 'external') {
+    const { issuer, clientId, clientSecret, cliClientId } = config.oidc;
+    const identity = await StaffIdentity.discover({
+      issuer,
+      admin: { clientId, clientSecret },
+      cliClientId,
+      adminRedirectUri,
+    });
+    return { identity, devProvider: undefined };
+  }
+  const devProvider = await startDevProvider({
+    host: hostForUrl(host),
+    port: config.oidc.port,
+    adminRedirectUri,
+  });
+  const identity = await StaffIdentity.discover({
+    issuer: devProvider.issuer,
+    admin: devProvider.admin,
+    cliClientId: devProvider.cliClientId,
+    adminRedirectUri,
+  });
+  return { identity, devProvider };
 }
 
 function hostForUrl(bindHost: string): string {

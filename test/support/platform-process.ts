@@ -12,6 +12,8 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 
 export interface PlatformProcess {
   apiUrl: string;
+  /** The development OpenID Provider this platform started. */
+  issuer: string;
   gatewayPort: number;
   dataDir: string;
   token: string;
@@ -35,7 +37,7 @@ export interface PlatformProcess {
  */
 export async function startPlatformProcess(env: NodeJS.ProcessEnv = {}): Promise<PlatformProcess> {
   // Fixed for the life of this platform so a restart keeps the same URLs.
-  const [apiPort, gatewayPort] = [await freePort(), await freePort()];
+  const [apiPort, gatewayPort, idpPort] = [await freePort(), await freePort(), await freePort()];
   const dataDir = await mkdtemp(path.join(tmpdir(), 'gov-e2e-'));
   const scratch = process.env.DATABASE_URL
     ? await createScratchDatabase(process.env.DATABASE_URL)
@@ -45,6 +47,7 @@ export async function startPlatformProcess(env: NodeJS.ProcessEnv = {}): Promise
     GOV_DATA_DIR: dataDir,
     GOV_API_PORT: String(apiPort),
     GOV_GATEWAY_PORT: String(gatewayPort),
+    GOV_DEV_IDP_PORT: String(idpPort),
     DATABASE_URL: scratch?.url,
     ...env,
   };
@@ -67,7 +70,7 @@ export async function startPlatformProcess(env: NodeJS.ProcessEnv = {}): Promise
       );
       lines.on('line', (line) => {
         log += `${line}\n`;
-        const m = /^\s+(API|Citizen gateway):\s+(\S+)/.exec(line);
+        const m = /^\s+(API|Citizen gateway|Sign-in):\s+(?:development provider at )?(\S+)/.exec(line);
         if (m?.[1] && m[2]) found[m[1]] = m[2];
         if (line.startsWith('Press Ctrl+C')) resolve();
       });
@@ -81,6 +84,7 @@ export async function startPlatformProcess(env: NodeJS.ProcessEnv = {}): Promise
     };
     return {
       apiUrl,
+      issuer: found['Sign-in'] ?? '',
       gatewayPort,
       dataDir,
       token,

@@ -42,6 +42,10 @@ async function main(): Promise<void> {
     `  Citizen gateway: ${platform.gatewayUrl}  (apps at http://<app>.<ministry>.${config.baseDomain}:${platform.config.gatewayPort}/)`,
     `  Storage:         ${storage}`,
     `  Operator token:  ${platform.bootstrapTokenFile}`,
+    `  Admin panel:     ${platform.apiUrl}/admin`,
+    platform.devProvider
+      ? `  Sign-in:         development provider at ${platform.devProvider.issuer} (accounts operateur, developpeur, auditeur; any password)`
+      : `  Sign-in:         ${platform.identity.settings.issuer}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 

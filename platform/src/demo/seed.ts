@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { and, eq } from 'drizzle-orm';
-import { apps, ministries } from '../db/schema/index.ts';
+import { apps, ministries, quotas } from '../db/schema/index.ts';
+import { seedTestAccounts } from '../identity/dev-accounts.ts';
 import { newId } from '../ids.ts';
 import type { Logger, RunningPlatform } from '../platform.ts';
 
@@ -32,6 +33,9 @@ export async function seedDemo(
       .returning();
   }
   if (!ministry) throw new Error('could not create the demo ministry');
+  await db.insert(quotas).values({ ministryId: ministry.id }).onConflictDoNothing();
+  // The test accounts' demo roles need the demo ministry to exist.
+  if (platform.devProvider) await seedTestAccounts(db, platform.devProvider.issuer);
   const [app] = await db
     .select()
     .from(apps)

@@ -1,8 +1,10 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import { registerAdmin } from '../admin/routes.ts';
 import type { PlatformConfig } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import { ApiError } from '../errors.ts';
+import type { StaffIdentity } from '../identity/staff-identity.ts';
 import { newId } from '../ids.ts';
 import type { Reconciler } from '../reconciler/reconciler.ts';
 import { registerRoutes } from '../routes/index.ts';
@@ -18,7 +20,12 @@ export interface ApiDeps {
   log?: (entry: Record<string, unknown>) => void;
   /** Failed authentications per client address; shared so tests can tune it. */
   authFailures?: FixedWindowLimiter;
+  /** The configured OpenID Provider, when staff sign-in is set up. */
+  identity?: StaffIdentity;
 }
+
+/** Sign-in attempts (admin panel and `gov login`) per client address per minute. */
+export const LOGIN_ATTEMPTS_PER_MINUTE = 20;
 
 /** Past this many failed authentications a minute, an address is refused (429) until the minute ends. */
 export const AUTH_FAILURES_PER_MINUTE = 30;
@@ -27,6 +34,7 @@ export const AUTH_FAILURES_PER_MINUTE = 30;
 export function createApi(deps: ApiDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   const log = deps.log ?? (() => {});
+  const loginAttempts = new FixedWindowLimiter(LOGIN_ATTEMPTS_PER_MINUTE, 60_000);
 
   app.use(async (c, next) => {
     const requestId = newId('request');
@@ -34,10 +42,13 @@ export function createApi(deps: ApiDeps): Hono<ApiEnv> {
     c.set('db', deps.db);
     c.set('config', deps.config);
     c.set('reconciler', deps.reconciler);
+    c.set('identity', deps.identity);
+    c.set('loginAttempts', loginAttempts);
     c.header('x-request-id', requestId);
     await next();
   });
 
+  registerAdmin(app);
   registerRoutes(app, {
     isReady: deps.isReady ?? (() => true),
     authFailures: deps.authFailures ?? new FixedWindowLimiter(AUTH_FAILURES_PER_MINUTE, 60_000),

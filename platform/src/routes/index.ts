@@ -11,6 +11,8 @@ import { listApps } from './apps/list.ts';
 import { listAudit } from './audit/list.ts';
 import { listMinistryAudit } from './audit/list-ministry.ts';
 import { verifyAudit } from './audit/verify.ts';
+import { exchangeCliToken } from './auth/cli-token.ts';
+import { getAuthConfig } from './auth/config.ts';
 import { createDeployment } from './deployments/create.ts';
 import { getDeployment } from './deployments/get.ts';
 import { listDeployments } from './deployments/list.ts';
@@ -37,6 +39,8 @@ export function allRoutes(options: { isReady: () => boolean }): Route[] {
   return [
     healthz,
     readyz(options.isReady),
+    getAuthConfig,
+    exchangeCliToken,
     createMinistry,
     listMinistries,
     getMinistry,

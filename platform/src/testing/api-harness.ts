@@ -19,6 +19,8 @@ export const testConfig: PlatformConfig = {
   requestTimeoutMs: 30_000,
   startTimeoutMs: 15_000,
   resyncIntervalMs: 60_000,
+  oidc: { kind: 'development', port: 0 },
+  publicApiUrl: undefined,
 };
 
 export interface ApiHarness {

@@ -1,0 +1,135 @@
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import * as oauth from 'oauth4webapi';
+
+export interface StaffIdentitySettings {
+  issuer: string;
+  admin: { clientId: string; clientSecret: string };
+  cliClientId: string;
+  adminRedirectUri: string;
+}
+
+export interface StaffClaims {
+  issuer: string;
+  subject: string;
+  email: string | undefined;
+  name: string | undefined;
+}
+
+export interface LoginStart {
+  url: URL;
+  state: string;
+  nonce: string;
+  codeVerifier: string;
+}
+
+/** Plain http is only tolerated for a provider on this machine (the development one). */
+function isLoopback(url: URL): boolean {
+  return ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+}
+
+/**
+ * The platform as an OpenID client of whatever provider is configured:
+ * authorization code + PKCE with state and nonce for the admin panel, and
+ * verification of the ID tokens the CLI obtains with the device flow.
+ */
+export class StaffIdentity {
+  readonly settings: StaffIdentitySettings;
+  readonly #as: oauth.AuthorizationServer;
+  readonly #insecure: boolean;
+  readonly #jwks: ReturnType<typeof createRemoteJWKSet>;
+
+  private constructor(
+    settings: StaffIdentitySettings,
+    as: oauth.AuthorizationServer,
+    insecure: boolean,
+  ) {
+    this.settings = settings;
+    this.#as = as;
+    this.#insecure = insecure;
+    if (!as.jwks_uri) throw new Error(`${settings.issuer} publishes no jwks_uri`);
+    this.#jwks = createRemoteJWKSet(new URL(as.jwks_uri));
+  }
+
+  static async discover(settings: StaffIdentitySettings): Promise<StaffIdentity> {
+    const issuer = new URL(settings.issuer);
+    const insecure = issuer.protocol === 'http:' && isLoopback(issuer);
+    const response = await oauth.discoveryRequest(issuer, {
+      algorithm: 'oidc',
+      [oauth.allowInsecureRequests]: insecure,
+    });
+    return new StaffIdentity(
+      settings,
+      await oauth.processDiscoveryResponse(issuer, response),
+      insecure,
+    );
+  }
+
+  async startLogin(): Promise<LoginStart> {
+    const codeVerifier = oauth.generateRandomCodeVerifier();
+    const state = oauth.generateRandomState();
+    const nonce = oauth.generateRandomNonce();
+    const endpoint = this.#as.authorization_endpoint;
+    if (!endpoint) throw new Error('the provider has no authorization endpoint');
+    const url = new URL(endpoint);
+    url.search = new URLSearchParams({
+      client_id: this.settings.admin.clientId,
+      redirect_uri: this.settings.adminRedirectUri,
+      response_type: 'code',
+      scope: 'openid email profile',
+      code_challenge: await oauth.calculatePKCECodeChallenge(codeVerifier),
+      code_challenge_method: 'S256',
+      state,
+      nonce,
+    }).toString();
+    return { url, state, nonce, codeVerifier };
+  }
+
+  /**
+   * Checks the provider's answer (state, issuer, error), redeems the code
+   * with the PKCE verifier, and checks the ID token (nonce, audience,
+   * issuer, expiry). Throws on anything off; the caller stores nothing then.
+   */
+  async finishLogin(callbackUrl: URL, expected: Omit<LoginStart, 'url'>): Promise<StaffClaims> {
+    const client: oauth.Client = { client_id: this.settings.admin.clientId };
+    const clientAuth = oauth.ClientSecretBasic(this.settings.admin.clientSecret);
+    const params = oauth.validateAuthResponse(this.#as, client, callbackUrl, expected.state);
+    const response = await oauth.authorizationCodeGrantRequest(
+      this.#as,
+      client,
+      clientAuth,
+      params,
+      this.settings.adminRedirectUri,
+      expected.codeVerifier,
+      { [oauth.allowInsecureRequests]: this.#insecure },
+    );
+    const result = await oauth.processAuthorizationCodeResponse(this.#as, client, response, {
+      expectedNonce: expected.nonce,
+      requireIdToken: true,
+    });
+    return this.#claims(oauth.getValidatedIdTokenClaims(result));
+  }
+
+  /** An ID token the CLI got through the device flow: signature, issuer, audience and age. */
+  async verifyCliIdToken(idToken: string): Promise<StaffClaims> {
+    const { payload } = await jwtVerify(idToken, this.#jwks, {
+      issuer: this.#as.issuer,
+      audience: this.settings.cliClientId,
+      maxTokenAge: '10m',
+    });
+    return this.#claims(payload);
+  }
+
+  #claims(
+    claims: { iss?: unknown; sub?: unknown; email?: unknown; name?: unknown } | undefined,
+  ): StaffClaims {
+    if (!claims || typeof claims.sub !== 'string' || typeof claims.iss !== 'string') {
+      throw new Error('the ID token has no subject');
+    }
+    return {
+      issuer: claims.iss,
+      subject: claims.sub,
+      email: typeof claims.email === 'string' ? claims.email.toLowerCase() : undefined,
+      name: typeof claims.name === 'string' ? claims.name : undefined,
+    };
+  }
+}

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { access } from '../../auth/access.ts';
+import { principalForMember } from '../../auth/principal.ts';
+import { issueToken } from '../../auth/tokens.ts';
+import { ApiError } from '../../errors.ts';
+import { clientIp } from '../../http/client-ip.ts';
+import { defineRoute } from '../../http/route.ts';
+import { parseJsonBody } from '../../http/validate.ts';
+import { memberForClaims } from '../../identity/members.ts';
+
+export const cliTokenBody = z.strictObject({ idToken: z.string().min(20).max(8192) });
+
+/** A `gov login` session lasts a month; `gov login` again renews it. */
+const CLI_TOKEN_DAYS = 30;
+
+/**
+ * The last step of `gov login`: the CLI got an ID token from the provider
+ * with the device flow; the platform checks it and answers with a platform
+ * token that acts with the person's roles.
+ */
+export const exchangeCliToken = defineRoute({
+  method: 'post',
+  path: '/v1/auth/cli-token',
+  access: access.public,
+  audit: 'session.cli_login',
+  handler: async (c) => {
+    const identity = c.get('identity');
+    if (!identity) {
+      throw new ApiError(
+        'unavailable',
+        'staff sign-in is not configured on this platform',
+        'set GOV_OIDC_ISSUER',
+      );
+    }
+    const attempt = c.get('loginAttempts').hit(clientIp(c));
+    if (!attempt.allowed) {
+      c.header('retry-after', String(attempt.retryAfterSeconds));
+      throw new ApiError(
+        'rate_limited',
+        'too many sign-in attempts from this address',
+        `wait ${attempt.retryAfterSeconds} s`,
+      );
+    }
+    const { idToken } = await parseJsonBody(c, cliTokenBody);
+    let claims: Awaited<ReturnType<typeof identity.verifyCliIdToken>>;
+    try {
+      claims = await identity.verifyCliIdToken(idToken);
+    } catch (error) {
+      throw new ApiError(
+        'unauthenticated',
+        `the identity token was refused: ${(error as Error).message}`,
+        'run `gov login` again',
+      );
+    }
+    const db = c.get('db');
+    const member = await memberForClaims(db, claims);
+    const principal = await principalForMember(db, member, null);
+    c.set('principal', principal);
+    const issued = await issueToken(db, {
+      kind: 'login',
+      label: 'gov login',
+      memberId: member.id,
+      createdBy: member.id,
+      expiresInDays: CLI_TOKEN_DAYS,
+    });
+    c.set('auditTarget', { type: 'token', id: issued.id });
+    return c.json({
+      token: issued.secret,
+      expiresAt: issued.expiresAt.toISOString(),
+      member: {
+        id: member.id,
+        email: member.email,
+        displayName: member.displayName,
+        operator: principal.operator,
+        roles: Object.fromEntries(principal.roles),
+      },
+    });
+  },
+});
