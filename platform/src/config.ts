@@ -66,7 +66,7 @@ export interface PlatformConfig {
         clientSecret: string;
         cliClientId: string;
       }
-    | { kind: 'development'; port: number };
+    | { kind: 'development'; port: number; codeTtlSeconds?: number };
   publicApiUrl: string | undefined;
 }
 

@@ -168,6 +168,7 @@ async function startIdentity(config: PlatformConfig, apiBaseUrl: string, host: s
     host: hostForUrl(host),
     port: config.oidc.port,
     adminRedirectUri,
+    codeTtlSeconds: config.oidc.codeTtlSeconds,
   });
   const identity = await StaffIdentity.discover({
     issuer: devProvider.issuer,

@@ -7,6 +7,7 @@ import { principalForMember } from '../auth/principal.ts';
 import { clientIp } from '../http/client-ip.ts';
 import type { ApiEnv } from '../http/env.ts';
 import { memberForClaims } from '../identity/members.ts';
+import { describeOidcError } from '../identity/staff-identity.ts';
 import { dashboardBody, ministryIdByName } from './dashboard.ts';
 import { consumeLoginTransaction, saveLoginTransaction } from './login-transactions.ts';
 import { adminLayout, errorPage, signInPage } from './pages.ts';
@@ -114,7 +115,7 @@ export function registerAdmin(app: Hono<ApiEnv>): void {
     try {
       claims = await identity.finishLogin(new URL(c.req.url), transaction);
     } catch (error) {
-      return refuse((error as Error).message);
+      return refuse(describeOidcError(error));
     }
     const member = await memberForClaims(db, claims);
     const session = await createSession(db, member.id);

@@ -3,6 +3,15 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
+import {
+  deviceCodeInputPage,
+  deviceConfirmPage,
+  deviceSuccessPage,
+  errorPage,
+  loginPage,
+  logoutPage,
+  providerPage,
+} from './dev-provider-pages.ts';
 import { testAccounts } from './test-accounts.ts';
 
 export interface DevProviderOptions {
@@ -60,6 +69,7 @@ export async function startDevProvider(options: DevProviderOptions): Promise<Dev
         response_types: ['code'],
         grant_types: ['authorization_code'],
         token_endpoint_auth_method: 'client_secret_basic',
+        id_token_signed_response_alg: 'ES256',
       },
       {
         client_id: CLI_CLIENT_ID,
@@ -68,11 +78,51 @@ export async function startDevProvider(options: DevProviderOptions): Promise<Dev
         grant_types: ['urn:ietf:params:oauth:grant-type:device_code'],
         token_endpoint_auth_method: 'none',
         application_type: 'native',
+        id_token_signed_response_alg: 'ES256',
       },
     ],
     jwks: { keys: [jwk] },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
-    features: { devInteractions: { enabled: true }, deviceFlow: { enabled: true } },
+    features: {
+      devInteractions: { enabled: false },
+      deviceFlow: {
+        enabled: true,
+        userCodeInputSource: async (ctx, form, _out, err) => {
+          ctx.type = 'html';
+          ctx.body = deviceCodeInputPage(
+            form,
+            err ? 'Ce code est inconnu ou a expiré.' : undefined,
+          );
+        },
+        userCodeConfirmSource: async (ctx, form, _client, _device, userCode) => {
+          ctx.type = 'html';
+          ctx.body = deviceConfirmPage(form, userCode);
+        },
+        successSource: async (ctx) => {
+          ctx.type = 'html';
+          ctx.body = deviceSuccessPage;
+        },
+      },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: async (ctx, form) => {
+          ctx.type = 'html';
+          ctx.body = logoutPage(form);
+        },
+        postLogoutSuccessSource: async (ctx) => {
+          ctx.type = 'html';
+          ctx.body = providerPage('Déconnecté', '<p>Vous êtes déconnecté.</p>');
+        },
+      },
+    },
+    async renderError(ctx, out) {
+      ctx.type = 'html';
+      ctx.body = errorPage(
+        String(out.error),
+        out.error_description ? String(out.error_description) : undefined,
+      );
+    },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     pkce: { required: () => true },
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
     ttl: {
@@ -110,7 +160,12 @@ export async function startDevProvider(options: DevProviderOptions): Promise<Dev
       return grant;
     },
   });
-  server.on('request', provider.callback());
+  const callback = provider.callback();
+  server.on('request', (req, res) => {
+    const match = /^\/interaction\/([A-Za-z0-9_-]+)(\/login)?$/.exec(req.url?.split('?')[0] ?? '');
+    if (!match?.[1]) return callback(req, res);
+    void signIn(provider, req, res, match[1], req.method === 'POST' && match[2] === '/login');
+  });
   return {
     issuer,
     admin: { clientId: ADMIN_CLIENT_ID, clientSecret },
@@ -121,4 +176,57 @@ export async function startDevProvider(options: DevProviderOptions): Promise<Dev
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * The sign-in step of the development provider: a French form for the test
+ * accounts. Consent is never asked (first-party clients, see loadExistingGrant).
+ */
+async function signIn(
+  provider: Provider,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  uid: string,
+  submitted: boolean,
+): Promise<void> {
+  const send = (status: number, body: string) => {
+    res.writeHead(status, {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+    });
+    res.end(body);
+  };
+  try {
+    const details = await provider.interactionDetails(req, res);
+    if (details.uid !== uid || details.prompt.name !== 'login') {
+      return send(
+        400,
+        errorPage(
+          'invalid_request',
+          'Cette étape de connexion ne correspond à aucune demande en cours.',
+        ),
+      );
+    }
+    if (!submitted) return send(200, loginPage(uid));
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > 4096)
+        return send(413, errorPage('invalid_request', 'Formulaire trop volumineux.'));
+      chunks.push(chunk as Buffer);
+    }
+    const login = new URLSearchParams(Buffer.concat(chunks).toString()).get('login')?.trim() ?? '';
+    const account = testAccounts.find((a) => a.id === login);
+    if (!account)
+      return send(200, loginPage(uid, 'Identifiant inconnu : utilisez un des comptes de test.'));
+    await provider.interactionFinished(
+      req,
+      res,
+      { login: { accountId: account.id } },
+      { mergeWithLastSubmission: false },
+    );
+  } catch (error) {
+    send(400, errorPage('invalid_request', (error as Error).message));
+  }
 }

@@ -22,6 +22,17 @@ export interface LoginStart {
   codeVerifier: string;
 }
 
+/** A reason a person (and the audit log) can use: the provider's own error code when there is one. */
+export function describeOidcError(error: unknown): string {
+  if (
+    error instanceof oauth.ResponseBodyError ||
+    error instanceof oauth.AuthorizationResponseError
+  ) {
+    return `${error.error}${error.error_description ? ` (${error.error_description})` : ''}`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** Plain http is only tolerated for a provider on this machine (the development one). */
 function isLoopback(url: URL): boolean {
   return ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);

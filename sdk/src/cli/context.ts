@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { savedLogin } from '../auth/credentials.ts';
 import { GovClient } from '../client/gov-client.ts';
 import type { CommandInput } from './command.ts';
 import { UserError } from './errors.ts';
@@ -22,17 +23,8 @@ function isLoopback(url: URL): boolean {
   return ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
 }
 
-export interface Connection {
-  apiUrl: string;
-  token: string;
-}
-
-/**
- * Where the API is and which token to use: --api-url, then GOV_API_URL, then
- * the local default; GOV_TOKEN, then (only for a local API) the bootstrap
- * token the local platform wrote. The token is never printed.
- */
-export function resolveConnection(input: Pick<CommandInput, 'flags' | 'env' | 'cwd'>): Connection {
+/** The API URL alone, for commands that need no token (gov login). */
+export function resolveApiUrl(input: Pick<CommandInput, 'flags' | 'env'>): string {
   const raw =
     (input.flags['api-url'] as string | undefined) ?? input.env.GOV_API_URL ?? DEFAULT_API_URL;
   let url: URL;
@@ -48,18 +40,36 @@ export function resolveConnection(input: Pick<CommandInput, 'flags' | 'env' | 'c
       hint: 'use a URL like https://gov.example.ml',
     });
   }
-  const apiUrl = url.toString().replace(/\/$/, '');
+  return url.toString().replace(/\/$/, '');
+}
+
+export interface Connection {
+  apiUrl: string;
+  token: string;
+}
+
+/**
+ * Where the API is and which token to use: --api-url, then GOV_API_URL, then
+ * the local default; GOV_TOKEN, then the `gov login` saved for that API,
+ * then (only for a local API) the bootstrap token the local platform wrote.
+ * The token is never printed.
+ */
+export function resolveConnection(input: Pick<CommandInput, 'flags' | 'env' | 'cwd'>): Connection {
+  const apiUrl = resolveApiUrl(input);
+  const url = new URL(apiUrl);
   const fromEnv = input.env.GOV_TOKEN?.trim();
   if (fromEnv) return { apiUrl, token: fromEnv };
+  const login = savedLogin(input.env, apiUrl);
+  if (login) return { apiUrl, token: login.token };
   if (isLoopback(url)) {
     const dataDir = input.env.GOV_DATA_DIR ?? findDataDir(input.cwd);
     const file = dataDir ? path.join(dataDir, 'bootstrap-token') : undefined;
     if (file && existsSync(file)) return { apiUrl, token: readFileSync(file, 'utf8').trim() };
   }
-  throw new UserError('no_token', 'no API token: set GOV_TOKEN', {
+  throw new UserError('no_token', 'not signed in: run `gov login`, or set GOV_TOKEN', {
     hint: isLoopback(url)
-      ? 'start the local platform with `npm start` (it writes .gov-data/bootstrap-token), or set GOV_TOKEN'
-      : 'ask a platform operator for a token and set GOV_TOKEN',
+      ? 'run `gov login`, or start the local platform with `npm start` (it writes .gov-data/bootstrap-token)'
+      : 'run `gov login`, or set GOV_TOKEN to an API token from your ministry admin',
   });
 }
 

@@ -76,6 +76,11 @@ export class GovClient {
     );
   }
 
+  /** Any API route, for commands the typed methods above do not cover yet. */
+  raw<T>(method: string, pathname: string, body?: unknown): Promise<T> {
+    return this.#call(method, pathname, body);
+  }
+
   async #call<T>(method: string, pathname: string, body?: unknown): Promise<T> {
     let res: Response;
     try {
