@@ -70,7 +70,9 @@ export async function startPlatformProcess(env: NodeJS.ProcessEnv = {}): Promise
       );
       lines.on('line', (line) => {
         log += `${line}\n`;
-        const m = /^\s+(API|Citizen gateway|Sign-in):\s+(?:development provider at )?(\S+)/.exec(line);
+        const m = /^\s+(API|Citizen gateway|Sign-in):\s+(?:development provider at )?(\S+)/.exec(
+          line,
+        );
         if (m?.[1] && m[2]) found[m[1]] = m[2];
         if (line.startsWith('Press Ctrl+C')) resolve();
       });

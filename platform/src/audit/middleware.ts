@@ -12,8 +12,8 @@ export function audited(action: string): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     await next();
     const status = c.res.status;
-    const outcome =
-      status < 400 ? 'success' : [401, 403, 429].includes(status) ? 'denied' : 'failure';
+    const denied = [401, 403, 429].includes(status) || c.get('accessDenied') === true;
+    const outcome = status < 400 ? 'success' : denied ? 'denied' : 'failure';
     const principal = c.get('principal') as ApiEnv['Variables']['principal'] | undefined;
     const ministry = c.get('ministry') as ApiEnv['Variables']['ministry'] | undefined;
     const target = c.get('auditTarget') as ApiEnv['Variables']['auditTarget'] | undefined;
@@ -30,7 +30,7 @@ export function audited(action: string): MiddlewareHandler<ApiEnv> {
       actorId: principal?.actorId ?? 'anonymous',
       action,
       targetType: target?.type ?? action.split('.')[0] ?? 'unknown',
-      targetId: target?.id ?? c.req.param('app') ?? c.req.param('ministry') ?? null,
+      targetId: target?.id ?? c.req.param('app') ?? null,
       ministryId: ministry?.id ?? null,
       sourceIp: clientIp(c),
       tokenId: principal?.tokenId ?? null,

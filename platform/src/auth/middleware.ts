@@ -71,12 +71,14 @@ export function authorize(rule: Access): MiddlewareHandler<ApiEnv> {
       const role = ministry ? principal.roles.get(ministry.id) : undefined;
       // No role in that ministry: exactly the answer for a ministry that does not exist.
       if (!ministry || (!principal.operator && role === undefined)) {
+        if (ministry) c.set('accessDenied', true);
         throw notFound(
           `ministry "${name}"`,
           'list the ministries you belong to with GET /v1/ministries',
         );
       }
       if (rule.kind === 'ministry' && !principal.operator && !roleAtLeast(role, rule.minimum)) {
+        c.set('accessDenied', true);
         throw new ApiError(
           'forbidden',
           `your role in ministry "${name}" is ${role}; this needs ${rule.minimum} or higher`,

@@ -28,5 +28,7 @@ export interface ApiEnv {
     /** Set for ministry-scoped routes once access is granted. */
     ministry: MinistryRow;
     auditTarget: AuditTarget;
+    /** Set when authorization refused the request, even if it answered 404 to hide the ministry. */
+    accessDenied: boolean;
   };
 }

@@ -198,6 +198,21 @@ async function signIn(
   };
   try {
     const details = await provider.interactionDetails(req, res);
+    if (details.uid === uid && details.prompt.name === 'consent' && details.session?.accountId) {
+      // First-party clients only (see loadExistingGrant): consent is the platform's, not a screen.
+      const grant = new provider.Grant({
+        clientId: String(details.params.client_id),
+        accountId: details.session.accountId,
+      });
+      grant.addOIDCScope('openid email profile');
+      const grantId = await grant.save();
+      return void (await provider.interactionFinished(
+        req,
+        res,
+        { consent: { grantId } },
+        { mergeWithLastSubmission: true },
+      ));
+    }
     if (details.uid !== uid || details.prompt.name !== 'login') {
       return send(
         400,

@@ -150,3 +150,19 @@ describe('audit of refused attempts', () => {
     expect(last?.details).toMatchObject({ status: 403, errorCode: 'forbidden' });
   });
 });
+
+describe('audit of cross-ministry probes', () => {
+  it('records an attempt on another ministry as denied, though it answered 404', async () => {
+    const res = await api.request('POST', '/v1/ministries/sante/apps', {
+      token: tokens.otherAdmin,
+      body: { name: 'sonde' },
+    });
+    expect(res.status).toBe(404);
+    const [last] = await api.database.db
+      .select()
+      .from(auditLog)
+      .orderBy(auditLog.seq)
+      .then((r) => r.slice(-1));
+    expect(last).toMatchObject({ action: 'app.create', outcome: 'denied', targetId: null });
+  });
+});

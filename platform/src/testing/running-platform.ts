@@ -22,9 +22,14 @@ export async function runningPlatform(tune: (c: PlatformConfig) => PlatformConfi
     GOV_DEV_IDP_PORT: '0',
     ...(scratch ? { DATABASE_URL: scratch.url } : {}),
   });
-  const platform: RunningPlatform = await startPlatform(tune(config), () => {});
+  // Everything the platform logs, so tests can check what it writes (never a token).
+  const logs: string[] = [];
+  const platform: RunningPlatform = await startPlatform(tune(config), (entry) =>
+    logs.push(JSON.stringify(entry)),
+  );
   return {
     platform,
+    logs,
     async close() {
       await platform.stop();
       await scratch?.drop();

@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { credentialsFile, saveLogin } from '../auth/credentials.ts';
 import { resolveConnection } from './context.ts';
 import { runCli } from './run.ts';
 
@@ -40,7 +41,7 @@ describe('gov CLI', () => {
   });
 
   it.each([
-    [['frobnicate'], /unknown command "frobnicate"/, /commands: deploy/],
+    [['frobnicate'], /unknown command "frobnicate"/, /commands: login, deploy/],
     [['deploy', '--bogus'], /Unknown option '--bogus'/, /usage: gov deploy/],
     [['apps', 'list', '--ministry', 'Bad Name'], /not a valid ministry name/, /lowercase/],
     [['apps', 'list'], /which ministry/, /--ministry/],
@@ -107,19 +108,39 @@ describe('gov CLI', () => {
     await mkdir(path.join(dir, 'projet', '.gov-data'), { recursive: true });
     await mkdir(project, { recursive: true });
     await writeFile(path.join(dir, 'projet', '.gov-data', 'bootstrap-token'), 'gov_local\n');
-    expect(resolveConnection({ flags: {}, env: {}, cwd: project })).toEqual({
+    const env = { XDG_CONFIG_HOME: path.join(dir, 'vide') };
+    expect(resolveConnection({ flags: {}, env, cwd: project })).toEqual({
       apiUrl: 'http://127.0.0.1:7070',
       token: 'gov_local',
     });
     expect(
-      resolveConnection({ flags: {}, env: { GOV_TOKEN: 'gov_env' }, cwd: project }).token,
+      resolveConnection({ flags: {}, env: { ...env, GOV_TOKEN: 'gov_env' }, cwd: project }).token,
     ).toBe('gov_env');
     expect(() =>
-      resolveConnection({ flags: { 'api-url': 'https://gov.example.ml' }, env: {}, cwd: project }),
-    ).toThrow(/no API token/);
-    expect(() =>
-      resolveConnection({ flags: { 'api-url': 'ftp://x' }, env: {}, cwd: project }),
-    ).toThrow(/http/);
+      resolveConnection({ flags: { 'api-url': 'https://gov.example.ml' }, env, cwd: project }),
+    ).toThrow(/not signed in: run `gov login`/);
+    expect(() => resolveConnection({ flags: { 'api-url': 'ftp://x' }, env, cwd: project })).toThrow(
+      /http/,
+    );
+  });
+
+  it('uses the gov login saved for that API, until it expires', async () => {
+    const env = { XDG_CONFIG_HOME: path.join(dir, 'config') };
+    await saveLogin(env, 'https://gov.example.ml', {
+      token: 'gov_saved',
+      expiresAt: new Date(Date.now() + 60_000).toISOString(),
+      email: 'a@b.ml',
+    });
+    await saveLogin(env, 'https://autre.example.ml', {
+      token: 'gov_old',
+      expiresAt: new Date(Date.now() - 60_000).toISOString(),
+      email: 'a@b.ml',
+    });
+    expect((await stat(credentialsFile(env))).mode & 0o777).toBe(0o600);
+    const at = (url: string) => () =>
+      resolveConnection({ flags: { 'api-url': url }, env, cwd: dir });
+    expect(at('https://gov.example.ml')().token).toBe('gov_saved');
+    expect(at('https://autre.example.ml')).toThrow(/not signed in/);
   });
 
   it('runs as a real executable with exit codes', () => {
