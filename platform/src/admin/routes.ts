@@ -87,19 +87,25 @@ export function registerAdmin(app: Hono<ApiEnv>): void {
         503,
       );
     const db = c.get('db');
-    const refuse = async (reason: string) => {
-      await appendAudit(db, {
-        actorType: 'anonymous',
-        actorId: 'anonymous',
+    const record = (
+      outcome: 'success' | 'denied',
+      actorId: string | undefined,
+      details: Record<string, unknown>,
+    ) =>
+      appendAudit(db, {
+        actorType: actorId ? 'member' : 'anonymous',
+        actorId: actorId ?? 'anonymous',
         action: 'session.admin_login',
         targetType: 'session',
         targetId: null,
         ministryId: null,
         sourceIp: clientIp(c),
         tokenId: null,
-        outcome: 'denied',
-        details: { reason, requestId: c.get('requestId') },
+        outcome,
+        details: { ...details, requestId: c.get('requestId') },
       });
+    const refuse = async (reason: string) => {
+      await record('denied', undefined, { reason });
       return c.html(
         errorPage(
           'Connexion refusée',
@@ -126,18 +132,7 @@ export function registerAdmin(app: Hono<ApiEnv>): void {
       path: '/',
       expires: session.expiresAt,
     });
-    await appendAudit(db, {
-      actorType: 'member',
-      actorId: member.id,
-      action: 'session.admin_login',
-      targetType: 'session',
-      targetId: null,
-      ministryId: null,
-      sourceIp: clientIp(c),
-      tokenId: null,
-      outcome: 'success',
-      details: { requestId: c.get('requestId') },
-    });
+    await record('success', member.id, {});
     return c.redirect('/admin', 302);
   });
 

@@ -54,6 +54,14 @@ export async function deploymentsLastDay(db: Database, ministryId: string): Prom
   return row?.n ?? 0;
 }
 
+/** What a ministry uses now, next to its quota. */
+export async function quotaUsage(db: Database, ministryId: string) {
+  return {
+    apps: await appsInUse(db, ministryId),
+    deploymentsLastDay: await deploymentsLastDay(db, ministryId),
+  };
+}
+
 export async function assertCanCreateApp(db: Database, ministry: MinistryRow): Promise<void> {
   const quota = await quotaFor(db, ministry.id);
   const used = await appsInUse(db, ministry.id);

@@ -1,7 +1,7 @@
 import { access } from '../../auth/access.ts';
 import type { QuotaRow } from '../../db/schema/index.ts';
 import { defineRoute } from '../../http/route.ts';
-import { appsInUse, deploymentsLastDay, quotaFor } from '../../quotas/quota.ts';
+import { quotaFor, quotaUsage } from '../../quotas/quota.ts';
 
 export interface QuotaResource {
   ministry: string;
@@ -28,10 +28,6 @@ export const getQuota = defineRoute({
     const db = c.get('db');
     const ministry = c.get('ministry');
     const quota = await quotaFor(db, ministry.id);
-    const usage = {
-      apps: await appsInUse(db, ministry.id),
-      deploymentsLastDay: await deploymentsLastDay(db, ministry.id),
-    };
-    return c.json(presentQuota(ministry.name, quota, usage));
+    return c.json(presentQuota(ministry.name, quota, await quotaUsage(db, ministry.id)));
   },
 });

@@ -5,7 +5,7 @@ import { quotas } from '../../db/schema/index.ts';
 import { ApiError } from '../../errors.ts';
 import { defineRoute } from '../../http/route.ts';
 import { parseJsonBody } from '../../http/validate.ts';
-import { appsInUse, deploymentsLastDay, quotaFor } from '../../quotas/quota.ts';
+import { quotaFor, quotaUsage } from '../../quotas/quota.ts';
 import { presentQuota } from './get.ts';
 
 const limit = (max: number) => z.number().int().min(0).max(max);
@@ -54,10 +54,6 @@ export const updateQuota = defineRoute({
       ]),
     );
     c.set('auditTarget', { type: 'quota', id: ministry.id, details: { changes } });
-    const usage = {
-      apps: await appsInUse(db, ministry.id),
-      deploymentsLastDay: await deploymentsLastDay(db, ministry.id),
-    };
-    return c.json(presentQuota(ministry.name, after, usage));
+    return c.json(presentQuota(ministry.name, after, await quotaUsage(db, ministry.id)));
   },
 });
