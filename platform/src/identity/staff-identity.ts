@@ -117,17 +117,46 @@ export class StaffIdentity {
       expectedNonce: expected.nonce,
       requireIdToken: true,
     });
-    return this.#claims(oauth.getValidatedIdTokenClaims(result));
+    const claims = this.#claims(oauth.getValidatedIdTokenClaims(result));
+    return this.#withProfile(claims, result.access_token, client);
   }
 
-  /** An ID token the CLI got through the device flow: signature, issuer, audience and age. */
-  async verifyCliIdToken(idToken: string): Promise<StaffClaims> {
+  /**
+   * Many providers put email and name in userinfo rather than the ID token
+   * (oidc-provider does). Roles are granted by email, so fetch them there,
+   * for the same subject only.
+   */
+  async #withProfile(
+    claims: StaffClaims,
+    accessToken: string | undefined,
+    client: oauth.Client,
+  ): Promise<StaffClaims> {
+    if ((claims.email && claims.name) || !accessToken || !this.#as.userinfo_endpoint) return claims;
+    const response = await oauth.userInfoRequest(this.#as, client, accessToken, {
+      [oauth.allowInsecureRequests]: this.#insecure,
+    });
+    const info = await oauth.processUserInfoResponse(this.#as, client, claims.subject, response);
+    return {
+      ...claims,
+      email:
+        claims.email ?? (typeof info.email === 'string' ? info.email.toLowerCase() : undefined),
+      name: claims.name ?? (typeof info.name === 'string' ? info.name : undefined),
+    };
+  }
+
+  /**
+   * An ID token the CLI got through the device flow: signature, issuer,
+   * audience and age; with its access token, the profile from userinfo.
+   */
+  async verifyCliIdToken(idToken: string, accessToken?: string): Promise<StaffClaims> {
     const { payload } = await jwtVerify(idToken, this.#jwks, {
       issuer: this.#as.issuer,
       audience: this.settings.cliClientId,
       maxTokenAge: '10m',
     });
-    return this.#claims(payload);
+    return this.#withProfile(this.#claims(payload), accessToken, {
+      client_id: this.settings.cliClientId,
+    });
   }
 
   #claims(

@@ -13,13 +13,13 @@ const isLoopback = (url: URL) => ['127.0.0.1', 'localhost', '[::1]'].includes(ur
 /**
  * The device authorization grant (RFC 8628) against the platform's OpenID
  * Provider: shows the person a code to confirm in a browser, then waits for
- * the provider to issue an ID token. Returns that ID token.
+ * the provider to issue tokens. Returns the ID token and the access token.
  */
 export async function deviceLogin(
   issuerUrl: string,
   clientId: string,
   prompt: (p: DeviceLoginPrompt) => void,
-): Promise<string> {
+): Promise<{ idToken: string; accessToken: string }> {
   const issuer = new URL(issuerUrl);
   // Plain http is tolerated only for a provider on this machine (the development one).
   const insecure = issuer.protocol === 'http:' && isLoopback(issuer);
@@ -59,7 +59,7 @@ export async function deviceLogin(
       );
       if (!result.id_token)
         throw new UserError('login_failed', 'the identity provider returned no ID token');
-      return result.id_token;
+      return { idToken: result.id_token, accessToken: result.access_token };
     } catch (error) {
       if (error instanceof oauth.ResponseBodyError) {
         if (error.error === 'authorization_pending') continue;

@@ -8,7 +8,11 @@ import { defineRoute } from '../../http/route.ts';
 import { parseJsonBody } from '../../http/validate.ts';
 import { memberForClaims } from '../../identity/members.ts';
 
-export const cliTokenBody = z.strictObject({ idToken: z.string().min(20).max(8192) });
+export const cliTokenBody = z.strictObject({
+  idToken: z.string().min(20).max(8192),
+  /** Lets the platform read the person's email and name from the provider's userinfo. */
+  accessToken: z.string().min(10).max(8192).optional(),
+});
 
 /** A `gov login` session lasts a month; `gov login` again renews it. */
 const CLI_TOKEN_DAYS = 30;
@@ -41,10 +45,10 @@ export const exchangeCliToken = defineRoute({
         `wait ${attempt.retryAfterSeconds} s`,
       );
     }
-    const { idToken } = await parseJsonBody(c, cliTokenBody);
+    const { idToken, accessToken } = await parseJsonBody(c, cliTokenBody);
     let claims: Awaited<ReturnType<typeof identity.verifyCliIdToken>>;
     try {
-      claims = await identity.verifyCliIdToken(idToken);
+      claims = await identity.verifyCliIdToken(idToken, accessToken);
     } catch (error) {
       throw new ApiError(
         'unauthenticated',

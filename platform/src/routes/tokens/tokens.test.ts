@@ -139,6 +139,12 @@ describe('audit API', () => {
     const denied = await api.request('GET', '/v1/audit?action=ministry.create&outcome=denied');
     expect(denied.json.records).toHaveLength(1);
     expect((await api.request('GET', '/v1/audit', { token: adminToken })).status).toBe(403);
+    // Auditors (and other roles) read their own ministry's part, and nothing else.
+    const scoped = await api.request('GET', '/v1/audit?ministry=sante', { token: developerToken });
+    expect(scoped.json.records.length).toBe(own.json.records.length);
+    expect(
+      (await api.request('GET', '/v1/audit?ministry=justice', { token: developerToken })).status,
+    ).toBe(404);
     const paged = await api.request('GET', '/v1/ministries/sante/audit?limit=2');
     expect(paged.json.next).toBe(paged.json.records[1].seq);
     expect((await api.request('GET', '/v1/ministries/sante/audit?limit=0')).status).toBe(400);

@@ -58,7 +58,7 @@ export const login = defineCommand({
   async run(input) {
     const apiUrl = resolveApiUrl(input);
     const config = await api<AuthConfig>(`${apiUrl}/v1/auth/config`);
-    const idToken = await deviceLogin(config.issuer, config.cliClientId, (p) => {
+    const tokens = await deviceLogin(config.issuer, config.cliClientId, (p) => {
       input.stderr(
         `To sign in, open ${p.verificationUriComplete ?? p.verificationUri}\n` +
           `and confirm the code ${p.userCode} (valid ${Math.round(p.expiresInSeconds / 60)} min).\n`,
@@ -67,7 +67,7 @@ export const login = defineCommand({
     const session = await api<CliTokenResponse>(`${apiUrl}/v1/auth/cli-token`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ idToken }),
+      body: JSON.stringify(tokens),
     });
     const file = await saveLogin(input.env, apiUrl, {
       token: session.token,
