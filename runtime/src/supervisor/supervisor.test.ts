@@ -157,6 +157,10 @@ describe('WorkerSupervisor', () => {
     await expect
       .poll(() => events.map((e) => e.type), { timeout: 10_000 })
       .toContain('memory_exceeded');
+    // Killed, seen crashing, and started afresh.
+    await expect
+      .poll(() => events.filter((e) => e.type === 'ready').length, { timeout: 10_000 })
+      .toBe(2);
     const again = await supervisor.whenReady();
     expect(supervisor.pid).not.toBe(firstPid);
     expect((await get(again)).body).toBe('held 0 MiB');
