@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/chromium.ts';
+import { launchChromium, runBrowserTests } from '../support/chromium.ts';
 import { gov } from '../support/gov-cli.ts';
 import {
   api,
@@ -24,6 +24,7 @@ const homes: Record<string, string> = {};
 const template = path.join(repoRoot, 'templates/demarche');
 
 beforeAll(async () => {
+  if (!runBrowserTests) return;
   platform = await startPlatformProcess();
   browser = await launchChromium();
   for (const [name, displayName] of [
@@ -88,7 +89,7 @@ async function login(account: string) {
   return stderr;
 }
 
-describe('gov login (device flow) and roles', () => {
+describe.runIf(runBrowserTests)('gov login (device flow) and roles', () => {
   it('signs a developer in and keeps the token in a file only they can read', async () => {
     const out = await login('developpeur');
     expect(out).toMatch(/Signed in as Moussa Keïta: developer in min_/);
@@ -135,14 +136,14 @@ describe('gov login (device flow) and roles', () => {
   });
 });
 
-describe('logs', () => {
+describe.runIf(runBrowserTests)('logs', () => {
   it('never contain a token, even after logins, token exchanges and deploys', () => {
     expect(platform.output()).not.toMatch(/gov_[A-Za-z0-9_-]{43}/);
     expect(platform.output()).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\./);
   });
 });
 
-describe('admin panel in Chromium', () => {
+describe.runIf(runBrowserTests)('admin panel in Chromium', () => {
   it('signs an operator in with code + PKCE and shows every ministry', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
