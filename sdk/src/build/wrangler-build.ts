@@ -16,7 +16,9 @@ export const WRANGLER_OFFLINE_ENV = {
   WRANGLER_SEND_METRICS: 'false',
   WRANGLER_SEND_ERROR_REPORTS: 'false',
   WRANGLER_HIDE_BANNER: 'true',
-  npm_config_registry: 'http://127.0.0.1:9/',
+  // wrangler's update check finds the registry through rc('npm'), which reads
+  // npm_-prefixed variables: npm_registry, not npm_config_registry.
+  npm_registry: 'http://127.0.0.1:9/',
   NO_UPDATE_NOTIFIER: '1',
 };
 
