@@ -1,74 +1,64 @@
 import { Hono } from 'hono';
-import type { AppEnv } from './env.ts';
+import { HTTPException } from 'hono/http-exception';
+import { type AppEnv, readSettings } from './env.ts';
+import { formBodyLimit, formBodyOnly } from './form-body.ts';
 import { confirmationPage } from './pages/confirmation.ts';
 import { formPage } from './pages/form.ts';
 import { landingPage } from './pages/landing.ts';
-import { layout } from './pages/layout.ts';
-import { notFoundPage } from './pages/not-found.ts';
+import { problemPages } from './pages/problem.ts';
+import { renderPage } from './render.ts';
 import { emptyValues, readValues, validate } from './request.ts';
-import { securityHeaders } from './security-headers.ts';
+import { noStore, securityHeaders } from './security-headers.ts';
 import { newTrackingNumber } from './tracking.ts';
 
 /**
  * A complete administrative procedure: a request for a birth-certificate
  * extract. Plain HTML forms, validated on the server, no client script.
+ * The routes are all here so the whole procedure reads on one screen.
  */
 const app = new Hono<AppEnv>();
 app.use(securityHeaders);
 
+// For the platform's probes: answers without touching anything else.
 app.get('/healthz', (c) => c.json({ status: 'ok' }));
 
-app.get('/', (c) =>
-  c.html(
-    layout({
-      title: c.env.SERVICE_NAME,
-      ministry: c.env.MINISTRY_NAME,
-      body: landingPage(c.env.SERVICE_NAME),
-    }),
-  ),
-);
+app.get('/', (c) => {
+  const { serviceName } = readSettings(c.env);
+  return renderPage(c, serviceName, landingPage(serviceName));
+});
 
-app.get('/demande', (c) =>
-  c.html(
-    layout({
-      title: 'Votre demande',
-      ministry: c.env.MINISTRY_NAME,
-      body: formPage(c.env.SERVICE_NAME, emptyValues(), {}),
-    }),
-  ),
-);
+app.get('/demande', (c) => {
+  const { serviceName } = readSettings(c.env);
+  return renderPage(c, 'Votre demande', formPage(serviceName, emptyValues(), {}));
+});
 
-app.post('/demande', async (c) => {
-  if (!/^application\/x-www-form-urlencoded\b/i.test(c.req.header('content-type') ?? '')) {
-    return c.text('Envoyez le formulaire depuis la page de demande.', 415);
-  }
+app.post('/demande', noStore, formBodyOnly, formBodyLimit, async (c) => {
+  const { serviceName } = readSettings(c.env);
   const values = readValues(await c.req.parseBody());
   const errors = validate(values);
   if (Object.keys(errors).length > 0) {
-    const page = layout({
-      title: 'Erreurs dans votre demande',
-      ministry: c.env.MINISTRY_NAME,
-      body: formPage(c.env.SERVICE_NAME, values, errors),
-    });
-    return c.html(page, 422);
+    // "Erreur" first in the title: it is what a screen reader announces.
+    const title = 'Erreur : votre demande est à corriger';
+    return renderPage(c, title, formPage(serviceName, values, errors), 422);
   }
-  // Storage arrives with platform services; the tracking number is issued now.
+  // Storing the request arrives with the platform's services (no binding
+  // yet): this is where to save `values` under the tracking number.
   const trackingNumber = newTrackingNumber();
-  return c.html(
-    layout({
-      title: 'Demande enregistrée',
-      ministry: c.env.MINISTRY_NAME,
-      body: confirmationPage(trackingNumber, values),
-    }),
-    201,
-  );
+  return renderPage(c, 'Demande enregistrée', confirmationPage(trackingNumber, values), 201);
 });
 
-app.notFound((c) =>
-  c.html(
-    layout({ title: 'Page introuvable', ministry: c.env.MINISTRY_NAME, body: notFoundPage() }),
-    404,
-  ),
-);
+app.notFound((c) => {
+  const { title, body } = problemPages.notFound;
+  return renderPage(c, title, body, 404);
+});
+
+app.onError((error, c) => {
+  // Middleware added later (auth, CSRF…) answers with its own response.
+  if (error instanceof HTTPException) return error.getResponse();
+  // The citizen sees a French page; the details go to the app's logs (gov logs).
+  console.error('demarche: unexpected error', error);
+  const { title, body } = problemPages.serverError;
+  return renderPage(c, title, body, 500);
+});
 
 export default app;
