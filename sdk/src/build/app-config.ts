@@ -5,6 +5,11 @@ import { UserError } from '../cli/errors.ts';
 
 const CONFIG_FILES = ['wrangler.jsonc', 'wrangler.json'];
 
+export interface ModuleRule {
+  type: string;
+  globs: string[];
+}
+
 /** What gov reads from an app's wrangler config. */
 export interface AppConfig {
   file: string;
@@ -12,11 +17,23 @@ export interface AppConfig {
   wrangler: Record<string, unknown>;
   name: string | undefined;
   ministry: string | undefined;
+  /** The Worker's entry file, relative to the config, e.g. "src/index.ts". */
+  main: string | undefined;
+  /** wrangler `rules`: how non-JavaScript imports are typed (e.g. .md files as Text). */
+  rules: ModuleRule[];
   compatibilityDate: string | undefined;
   compatibilityFlags: string[];
   vars: Record<string, string>;
 }
 
+/**
+ * Reads `wrangler.jsonc` (or `wrangler.json`) in an app folder: what wrangler
+ * needs to build it, and what gov needs to deploy it (`gov.ministry`).
+ *
+ * @example
+ * const config = readAppConfig('templates/demarche');
+ * console.log(config.name, config.ministry); // "demarche" "demo"
+ */
 export function readAppConfig(dir: string): AppConfig {
   const file = CONFIG_FILES.map((f) => path.join(dir, f)).find((f) => existsSync(f));
   if (!file) {
@@ -52,11 +69,20 @@ export function readAppConfig(dir: string): AppConfig {
   const flags = Array.isArray(wrangler.compatibility_flags)
     ? wrangler.compatibility_flags.filter((f): f is string => typeof f === 'string')
     : [];
+  const rules = Array.isArray(wrangler.rules)
+    ? wrangler.rules.flatMap((r: unknown): ModuleRule[] => {
+        const { type, globs } = (r ?? {}) as { type?: unknown; globs?: unknown };
+        if (typeof type !== 'string' || !Array.isArray(globs)) return [];
+        return [{ type, globs: globs.filter((g): g is string => typeof g === 'string') }];
+      })
+    : [];
   return {
     file,
     wrangler,
     name: typeof wrangler.name === 'string' ? wrangler.name : undefined,
     ministry: typeof govSection.ministry === 'string' ? govSection.ministry : undefined,
+    main: typeof wrangler.main === 'string' ? wrangler.main : undefined,
+    rules,
     compatibilityDate:
       typeof wrangler.compatibility_date === 'string' ? wrangler.compatibility_date : undefined,
     compatibilityFlags: flags,

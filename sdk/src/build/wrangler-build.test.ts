@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,7 +33,57 @@ describe('buildApp', () => {
     );
   });
 
-  it('reports a build error in one line', async () => {
+  it('builds a throwaway Worker with text and data modules into a valid bundle', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'gov-worker-'));
+    try {
+      await mkdir(path.join(dir, 'src'));
+      await writeFile(
+        path.join(dir, 'wrangler.jsonc'),
+        `{
+          // a comment, as wrangler.jsonc allows
+          "name": "essai",
+          "main": "src/worker.ts",
+          "compatibility_date": "2026-04-01",
+          "compatibility_flags": ["nodejs_compat"],
+          "rules": [{ "type": "Text", "globs": ["**/*.md"] }],
+          "vars": { "GREETING": "bonjour", "LIMITS": { "max": 3 } },
+          "gov": { "ministry": "demo" },
+        }`,
+      );
+      await writeFile(path.join(dir, 'src/notice.md'), '# Notice');
+      await writeFile(path.join(dir, 'src/seal.bin'), Buffer.from([0, 1, 2]));
+      await writeFile(
+        path.join(dir, 'src/worker.ts'),
+        `import notice from './notice.md';
+        import seal from './seal.bin';
+        export default {
+          fetch: (_req: Request, env: { GREETING: string }) =>
+            new Response(\`\${env.GREETING} \${notice} \${(seal as ArrayBuffer).byteLength}\`),
+        };`,
+      );
+      const { bundle } = await buildApp(dir, readAppConfig(dir));
+      const parsed = bundleSchema.parse(bundle);
+      expect(parsed.mainModule).toBe('worker.js');
+      const byType = Object.fromEntries(parsed.modules.map((m) => [m.type, m]));
+      expect(Object.keys(byType).sort()).toEqual(['data', 'esModule', 'text']);
+      expect(Buffer.from(byType.text?.contentBase64 ?? '', 'base64').toString()).toBe('# Notice');
+      expect(Buffer.from(byType.data?.contentBase64 ?? '', 'base64')).toEqual(
+        Buffer.from([0, 1, 2]),
+      );
+      expect(parsed.modules.some((m) => m.name.endsWith('.map'))).toBe(false);
+      expect(parsed).toMatchObject({
+        compatibilityDate: '2026-04-01',
+        compatibilityFlags: ['nodejs_compat'],
+        vars: { GREETING: 'bonjour', LIMITS: '{"max":3}' },
+      });
+      // The config copy wrangler built from is gone.
+      expect((await readdir(dir)).filter((f) => f.startsWith('.gov-wrangler'))).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reports a build error in one line, naming the error and where it is', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'gov-bad-'));
     try {
       await writeFile(
@@ -43,9 +93,16 @@ describe('buildApp', () => {
       await writeFile(path.join(dir, 'index.js'), 'export default { fetch( { oops');
       const error = await buildApp(dir, readAppConfig(dir)).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(UserError);
-      expect((error as UserError).code).toBe('build_failed');
-      expect((error as UserError).message).toMatch(/^build failed: /);
-      expect((error as UserError).message).not.toContain('\n');
+      expect(error).toMatchObject({
+        code: 'build_failed',
+        message: expect.stringMatching(
+          /^build failed: Expected "}" but found end of file \(index\.js:\d+:\d+\)$/,
+        ),
+        hint: expect.stringMatching(/--verbose/),
+      });
+      // The full output is kept for --verbose, without colour codes.
+      expect((error as { output?: string }).output).toContain('Build failed with 1 error');
+      expect((error as { output?: string }).output).not.toContain('\u001b[');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -1,14 +1,23 @@
 import path from 'node:path';
 import { readAppConfig } from '../build/app-config.ts';
 import type { CommandInput } from './command.ts';
-import { UserError } from './errors.ts';
+import { isUserError, UserError } from './errors.ts';
 
+// The platform's own rule (platform/src/routes/slugs.ts), so that the CLI
+// accepts every name the API does: 2 to 40 characters.
 const SLUG = /^[a-z][a-z0-9-]{0,38}[a-z0-9]$/;
 
+/**
+ * Checks a ministry or app name before it goes into a URL.
+ *
+ * @example
+ * checkSlug('app', 'etat-civil'); // 'etat-civil'
+ * checkSlug('app', 'État civil'); // throws UserError invalid_name
+ */
 export function checkSlug(kind: 'ministry' | 'app', value: string): string {
   if (!SLUG.test(value)) {
     throw new UserError('invalid_name', `"${value}" is not a valid ${kind} name`, {
-      hint: 'use 2 to 40 lowercase letters, digits and dashes, starting with a letter',
+      hint: 'use 2 to 40 lowercase letters, digits and dashes, starting with a letter and not ending with a dash, like etat-civil',
     });
   }
   return value;
@@ -21,7 +30,9 @@ export function ministryFrom(input: Pick<CommandInput, 'flags' | 'cwd'>, dir = i
   let fromConfig: string | undefined;
   try {
     fromConfig = readAppConfig(path.resolve(dir)).ministry;
-  } catch {
+  } catch (error) {
+    // No config is fine (the flag may be missing on purpose); a broken one is not.
+    if (!isUserError(error) || error.code !== 'no_config') throw error;
     fromConfig = undefined;
   }
   if (!fromConfig) {

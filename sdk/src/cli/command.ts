@@ -28,6 +28,16 @@ export function defineCommand(command: Command): Command {
   return command;
 }
 
+/** What each flag means, for `gov <command> --help`: one wording everywhere. */
+export const flagHelp: Readonly<Record<string, string>> = {
+  'api-url': 'Gov API to talk to (default: GOV_API_URL, else http://127.0.0.1:7070)',
+  json: 'print the result as JSON on stdout, for scripts',
+  verbose: "more detail: wrangler's full output, stacks of unexpected errors",
+  ministry: 'ministry slug (default: "gov": { "ministry" } in the app\'s wrangler.jsonc)',
+  app: 'app slug (default: "name" in wrangler.jsonc)',
+  'timeout-ms': 'how long to wait for the new version to go live (default: 120000)',
+};
+
 /** Flags every command that talks to the API accepts. */
 export const apiOptions: OptionSpec = {
   'api-url': { type: 'string' },

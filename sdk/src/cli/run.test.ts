@@ -1,14 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { credentialsFile, saveLogin } from '../auth/credentials.ts';
-import { resolveConnection } from './context.ts';
-import { runCli } from './run.ts';
+import { cli as runCliIn } from '../testing/harness.ts';
 
 const sdkDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 let dir: string;
@@ -17,34 +13,32 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-async function cli(argv: string[], env: NodeJS.ProcessEnv = {}, cwd = dir) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    cwd,
-    env,
-    stdout: (s) => {
-      stdout += s;
-    },
-    stderr: (s) => {
-      stderr += s;
-    },
-  });
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[], env: NodeJS.ProcessEnv = {}, cwd = dir) => runCliIn(argv, env, cwd);
 
 describe('gov CLI', () => {
-  it('prints help and version', async () => {
-    expect((await cli(['--help'])).stdout).toContain('gov deploy'.replace('gov ', ''));
-    expect((await cli(['deploy', '--help'])).stdout).toContain('Usage: gov deploy');
+  it('prints help and version on stdout', async () => {
+    const help = await cli(['--help']);
+    expect(help.code).toBe(0);
+    for (const c of ['deploy', 'apps list', 'deployments list', 'rollback']) {
+      expect(help.stdout).toContain(`  ${c} `);
+    }
+    const deploy = await cli(['deploy', '--help']);
+    expect(deploy.stdout).toContain('Usage: gov deploy [dir]');
+    expect(deploy.stdout).toMatch(/--timeout-ms <value>\s+how long to wait/);
+    expect((await cli(['help', 'rollback'])).stdout).toContain('Usage: gov rollback <app>');
     expect((await cli(['--version'])).stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
   });
 
   it.each([
-    [['frobnicate'], /unknown command "frobnicate"/, /commands: login, deploy/],
+    [['frobnicate'], /unknown command "frobnicate"/, /commands: login, deploy, apps list/],
+    [['apps'], /unknown command "apps"/, /try `gov apps list`/],
+    [['--verbose', 'deploy'], /options go after the command/, /gov deploy --verbose/],
     [['deploy', '--bogus'], /Unknown option '--bogus'/, /usage: gov deploy/],
     [['apps', 'list', '--ministry', 'Bad Name'], /not a valid ministry name/, /lowercase/],
+    [['deploy', '--ministry', 'demo', '--app', 'x-'], /not a valid app name/, /etat-civil/],
     [['apps', 'list'], /which ministry/, /--ministry/],
+    [['deploy'], /no wrangler\.jsonc in/, /app folder/],
+    [['deployments', 'list'], /which app/, /gov deployments list <app>/],
     [
       ['rollback', 'demarche', 'deux', '--ministry', 'demo'],
       /not a version number/,
@@ -59,100 +53,40 @@ describe('gov CLI', () => {
     const [first, second] = res.stderr.split('\n');
     expect(first).toMatch(/^gov: /);
     expect(first).toMatch(message);
+    expect(second).toMatch(/^ {2}hint: /);
     expect(second).toMatch(hint);
     expect(res.stderr).not.toMatch(/\n\s+at /); // no stack for user errors
   });
 
-  it('says where the API is not, and how to start it', async () => {
-    const res = await cli(
-      ['apps', 'list', '--ministry', 'demo', '--api-url', 'http://127.0.0.1:9'],
-      {
-        GOV_TOKEN: 'gov_secret_value',
-      },
+  it('takes the ministry and app from wrangler.jsonc, and names a missing one', async () => {
+    const app = await mkdtemp(path.join(dir, 'app-'));
+    await writeFile(path.join(app, 'wrangler.jsonc'), '{ // no name, no gov section\n}');
+    const noApp = await cli(['deploy', app, '--ministry', 'demo']);
+    expect(noApp.stderr).toMatch(/^gov: which app\? none given\n {2}hint: pass --app <name>/);
+    const noMinistry = await cli(['deploy', app, '--app', 'demarche']);
+    expect(noMinistry.stderr).toMatch(/^gov: which ministry\?.*\n {2}hint: pass --ministry/);
+    await writeFile(path.join(app, 'wrangler.jsonc'), '{ "name": "Demarche" }');
+    expect((await cli(['deploy', app, '--ministry', 'demo'])).stderr).toMatch(
+      /"Demarche" is not a valid app name/,
     );
-    expect(res.code).toBe(1);
-    expect(res.stderr).toContain('cannot reach the Gov API at http://127.0.0.1:9');
-    expect(res.stderr).toContain('npm start');
-    expect(res.stderr).not.toContain('gov_secret_value');
-  });
-
-  it('turns the API error envelope into a message, hint and request id', async () => {
-    const server = http.createServer((_req, res) => {
-      res.writeHead(403, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify({
-          error: {
-            code: 'forbidden',
-            message: 'not yours',
-            hint: 'ask an admin',
-            requestId: 'req_abc',
-          },
-        }),
-      );
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    try {
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      const res = await cli(['apps', 'list', '--ministry', 'demo', '--api-url', url], {
-        GOV_TOKEN: 't',
-      });
-      expect(res.code).toBe(1);
-      expect(res.stderr).toBe('gov: not yours\n  hint: ask an admin\n  request id: req_abc\n');
-    } finally {
-      server.close();
-    }
-  });
-
-  it('finds the local bootstrap token, but only for a local API', async () => {
-    const project = path.join(dir, 'projet', 'app');
-    await mkdir(path.join(dir, 'projet', '.gov-data'), { recursive: true });
-    await mkdir(project, { recursive: true });
-    await writeFile(path.join(dir, 'projet', '.gov-data', 'bootstrap-token'), 'gov_local\n');
-    const env = { XDG_CONFIG_HOME: path.join(dir, 'vide') };
-    expect(resolveConnection({ flags: {}, env, cwd: project })).toEqual({
-      apiUrl: 'http://127.0.0.1:7070',
-      token: 'gov_local',
-    });
-    expect(
-      resolveConnection({ flags: {}, env: { ...env, GOV_TOKEN: 'gov_env' }, cwd: project }).token,
-    ).toBe('gov_env');
-    expect(() =>
-      resolveConnection({ flags: { 'api-url': 'https://gov.example.ml' }, env, cwd: project }),
-    ).toThrow(/not signed in: run `gov login`/);
-    expect(() => resolveConnection({ flags: { 'api-url': 'ftp://x' }, env, cwd: project })).toThrow(
-      /http/,
-    );
-  });
-
-  it('uses the gov login saved for that API, until it expires', async () => {
-    const env = { XDG_CONFIG_HOME: path.join(dir, 'config') };
-    await saveLogin(env, 'https://gov.example.ml', {
-      token: 'gov_saved',
-      expiresAt: new Date(Date.now() + 60_000).toISOString(),
-      email: 'a@b.ml',
-    });
-    await saveLogin(env, 'https://autre.example.ml', {
-      token: 'gov_old',
-      expiresAt: new Date(Date.now() - 60_000).toISOString(),
-      email: 'a@b.ml',
-    });
-    expect((await stat(credentialsFile(env))).mode & 0o777).toBe(0o600);
-    const at = (url: string) => () =>
-      resolveConnection({ flags: { 'api-url': url }, env, cwd: dir });
-    expect(at('https://gov.example.ml')().token).toBe('gov_saved');
-    expect(at('https://autre.example.ml')).toThrow(/not signed in/);
+    // A broken config is reported as such, not as a missing ministry.
+    await writeFile(path.join(app, 'wrangler.jsonc'), '{ "name": ');
+    expect((await cli(['apps', 'list'], {}, app)).stderr).toMatch(/not valid JSONC/);
   });
 
   it('runs as a real executable with exit codes', () => {
-    const help = spawnSync(process.execPath, [path.join(sdkDir, 'bin/gov.js'), '--help'], {
-      encoding: 'utf8',
-    });
+    const bin = path.join(sdkDir, 'bin/gov.js');
+    const help = spawnSync(process.execPath, [bin, '--help'], { encoding: 'utf8' });
     expect(help.status).toBe(0);
     expect(help.stdout).toContain('Usage: gov <command>');
-    const bad = spawnSync(process.execPath, [path.join(sdkDir, 'bin/gov.js'), 'nope'], {
+    const bad = spawnSync(process.execPath, [bin, 'nope'], { encoding: 'utf8' });
+    expect(bad.status).toBe(1);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toMatch(/^gov: unknown command "nope"\n {2}hint: commands: /);
+    const flag = spawnSync(process.execPath, [bin, 'apps', 'list', '--nope'], {
       encoding: 'utf8',
     });
-    expect(bad.status).toBe(1);
-    expect(bad.stderr).toMatch(/^gov: unknown command/);
+    expect(flag.status).toBe(1);
+    expect(flag.stderr).toMatch(/^gov: Unknown option '--nope'/);
   });
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { Command, CommandInput } from './command.ts';
+import { type Command, type CommandInput, flagHelp } from './command.ts';
 import { reportError, UserError } from './errors.ts';
 import { commands } from './registry.ts';
 
@@ -26,15 +26,37 @@ Commands:
 ${lines.join('\n')}
 
 Common options: --api-url <url> (or GOV_API_URL), --json, --verbose, --help
-Token: GOV_TOKEN, or the local platform's .gov-data/bootstrap-token
+Token: GOV_TOKEN, else your \`gov login\`, else (local API only) .gov-data/bootstrap-token
+Help on one command: gov <command> --help
 `;
 }
 
 function commandHelp(command: Command): string {
-  const flags = Object.entries(command.options)
-    .map(([name, spec]) => `  --${name}${spec.type === 'string' ? ' <value>' : ''}`)
-    .join('\n');
-  return `${command.summary}\n\nUsage: ${command.usage}\n\nOptions:\n${flags}\n  --help\n`;
+  const flags = [...Object.entries(command.options), ['help', { type: 'boolean' }] as const].map(
+    ([name, spec]) => [`--${name}${spec.type === 'string' ? ' <value>' : ''}`, name] as const,
+  );
+  const width = Math.max(...flags.map(([f]) => f.length));
+  const lines = flags.map(([f, name]) => `  ${f.padEnd(width)}  ${flagHelp[name] ?? 'this help'}`);
+  return `${command.summary}\n\nUsage: ${command.usage}\n\nOptions:\n${lines.join('\n')}\n`;
+}
+
+/** The hint names the verbs of a known noun (`gov apps`), else every command. */
+function unknownCommand(argv: string[]): UserError {
+  if (argv[0]?.startsWith('-')) {
+    return new UserError(
+      'invalid_arguments',
+      `options go after the command: ${argv[0]} came first`,
+      {
+        hint: `for example: gov deploy ${argv[0]}; see gov --help`,
+      },
+    );
+  }
+  const words = argv.filter((a) => !a.startsWith('-')).slice(0, 2);
+  const sameNoun = commands.filter((c) => c.path.length > 1 && c.path[0] === words[0]);
+  const hint = sameNoun.length
+    ? `try ${sameNoun.map((c) => `\`gov ${c.path.join(' ')}\``).join(', ')}`
+    : `commands: ${commands.map((c) => c.path.join(' ')).join(', ')}; see gov --help`;
+  return new UserError('unknown_command', `unknown command "${words.join(' ')}"`, { hint });
 }
 
 /** Finds the command named by the first words of argv. */
@@ -47,30 +69,21 @@ function findCommand(argv: string[]): { command: Command; rest: string[] } | und
 }
 
 /** Runs the CLI and returns its exit code. Separate from main.ts so tests can call it. */
-export async function runCli(argv: string[], io: CliIo): Promise<number> {
-  const verbose = argv.includes('--verbose');
+export async function runCli(args: string[], io: CliIo): Promise<number> {
+  const verbose = args.includes('--verbose');
+  // `gov help deploy` is `gov deploy --help`.
+  const argv = args[0] === 'help' && args.length > 1 ? [...args.slice(1), '--help'] : args;
   try {
     if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
       io.stdout(helpText());
       return 0;
     }
-    if (argv[0] === '--version') {
+    if (argv[0] === '--version' || argv[0] === '-v') {
       io.stdout(`${version()}\n`);
       return 0;
     }
     const found = findCommand(argv);
-    if (!found) {
-      throw new UserError(
-        'unknown_command',
-        `unknown command "${argv
-          .filter((a) => !a.startsWith('-'))
-          .slice(0, 2)
-          .join(' ')}"`,
-        {
-          hint: `commands: ${commands.map((c) => c.path.join(' ')).join(', ')}; see gov --help`,
-        },
-      );
-    }
+    if (!found) throw unknownCommand(argv);
     const { command, rest } = found;
     if (rest.includes('--help') || rest.includes('-h')) {
       io.stdout(commandHelp(command));

@@ -24,6 +24,9 @@ export const deploy = defineCommand({
   async run(input) {
     const dir = path.resolve(input.cwd, input.positionals[0] ?? '.');
     const timeoutMs = parseTimeout(input.flags);
+    // Flags first: a typo is reported before anything is read or built.
+    if (input.flags.app) checkSlug('app', input.flags.app as string);
+    if (input.flags.ministry) checkSlug('ministry', input.flags.ministry as string);
     const config = readAppConfig(dir);
     const appName = (input.flags.app as string | undefined) ?? config.name;
     if (!appName) {
@@ -35,7 +38,6 @@ export const deploy = defineCommand({
     const ministry = ministryFrom(input, dir);
     const client = clientFor(input);
     const progress = new Progress(input.stderr);
-    const deadline = Date.now() + timeoutMs;
 
     input.stderr(`Deploying ${app} (ministry ${ministry}) from ${dir}\n`);
     const { bundle, output } = await buildApp(dir, config).catch(
@@ -55,6 +57,8 @@ export const deploy = defineCommand({
     const created = await client.createDeployment(ministry, app, bundle);
     progress.done('upload', `version ${created.version}`);
 
+    // --timeout-ms bounds the wait for the version to start and go live.
+    const deadline = Date.now() + timeoutMs;
     const url = await waitUntilLive(client, created, deadline, () => progress.done('start'));
     progress.done('live');
 

@@ -1,8 +1,8 @@
 import { saveLogin } from '../../auth/credentials.ts';
 import { deviceLogin } from '../../auth/device-login.ts';
+import { apiRequest } from '../../client/api-request.ts';
 import { defineCommand } from '../command.ts';
 import { resolveApiUrl } from '../context.ts';
-import { UserError } from '../errors.ts';
 
 interface AuthConfig {
   issuer: string;
@@ -20,29 +20,9 @@ interface CliTokenResponse {
   };
 }
 
-async function api<T>(url: string, init?: RequestInit): Promise<T> {
-  let res: Response;
-  try {
-    res = await fetch(url, init);
-  } catch {
-    throw new UserError('unreachable', `cannot reach the Gov API at ${new URL(url).origin}`, {
-      hint: 'start it with `npm start`, or set GOV_API_URL',
-    });
-  }
-  const body = (await res.json().catch(() => ({}))) as T & {
-    error?: { code: string; message: string; hint?: string; requestId?: string };
-  };
-  if (!res.ok) {
-    throw new UserError(
-      body.error?.code ?? `http_${res.status}`,
-      body.error?.message ?? `HTTP ${res.status}`,
-      {
-        hint: body.error?.hint,
-        requestId: body.error?.requestId,
-      },
-    );
-  }
-  return body;
+/** The sign-in routes take no token: they are how one gets a token. */
+function api<T>(apiUrl: string, pathname: string, body?: unknown): Promise<T> {
+  return apiRequest<T>({ apiUrl, timeoutMs: 60_000 }, body ? 'POST' : 'GET', pathname, body);
 }
 
 export const login = defineCommand({
@@ -57,18 +37,14 @@ export const login = defineCommand({
   },
   async run(input) {
     const apiUrl = resolveApiUrl(input);
-    const config = await api<AuthConfig>(`${apiUrl}/v1/auth/config`);
+    const config = await api<AuthConfig>(apiUrl, '/v1/auth/config');
     const tokens = await deviceLogin(config.issuer, config.cliClientId, (p) => {
       input.stderr(
         `To sign in, open ${p.verificationUriComplete ?? p.verificationUri}\n` +
           `and confirm the code ${p.userCode} (valid ${Math.round(p.expiresInSeconds / 60)} min).\n`,
       );
     });
-    const session = await api<CliTokenResponse>(`${apiUrl}/v1/auth/cli-token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(tokens),
-    });
+    const session = await api<CliTokenResponse>(apiUrl, '/v1/auth/cli-token', tokens);
     const file = await saveLogin(input.env, apiUrl, {
       token: session.token,
       expiresAt: session.expiresAt,

@@ -27,12 +27,13 @@ export const rollback = defineCommand({
         });
       }
     }
-    const deadline = Date.now() + parseTimeout(input.flags);
+    const timeoutMs = parseTimeout(input.flags);
     const ministry = ministryFrom(input);
     const client = clientFor(input);
     const progress = new Progress(input.stderr);
     const target = await client.rollback(ministry, app, version);
     input.stderr(`Rolling ${app} back to version ${target.version}\n`);
+    const deadline = Date.now() + timeoutMs;
     const url = await waitUntilLive(client, target, deadline, () => progress.done('start'));
     progress.done('live');
     input.stdout(
