@@ -1,4 +1,4 @@
-import { asc, eq, inArray } from 'drizzle-orm';
+import { asc, inArray } from 'drizzle-orm';
 import { html } from 'hono/html';
 import type { Principal } from '../auth/principal.ts';
 import type { Database } from '../db/database.ts';
@@ -44,13 +44,4 @@ ${
 <thead><tr><th scope="col">Ministère</th><th scope="col">Votre rôle</th><th scope="col">Applications / quota</th><th scope="col">Requêtes (24 h)</th><th scope="col">Requêtes / min / app (quota)</th><th scope="col"></th></tr></thead>
 <tbody>${rows}</tbody></table>`
 }`;
-}
-
-export async function ministryIdByName(db: Database, name: string) {
-  const [row] = await db
-    .select({ id: ministries.id })
-    .from(ministries)
-    .where(eq(ministries.name, name))
-    .limit(1);
-  return row?.id;
 }

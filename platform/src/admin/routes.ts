@@ -8,7 +8,8 @@ import { clientIp } from '../http/client-ip.ts';
 import type { ApiEnv } from '../http/env.ts';
 import { memberForClaims } from '../identity/members.ts';
 import { describeOidcError } from '../identity/staff-identity.ts';
-import { dashboardBody, ministryIdByName } from './dashboard.ts';
+import { ministryByName } from '../routes/lookup.ts';
+import { dashboardBody } from './dashboard.ts';
 import { consumeLoginTransaction, saveLoginTransaction } from './login-transactions.ts';
 import { adminLayout, errorPage, signInPage } from './pages.ts';
 import {
@@ -159,7 +160,7 @@ export function registerAdmin(app: Hono<ApiEnv>): void {
     if (!found) return c.redirect('/admin', 302);
     const principal = await principalForMember(db, found.member, null);
     const name = c.req.query('ministere');
-    const ministryId = name ? await ministryIdByName(db, name) : undefined;
+    const ministryId = name ? (await ministryByName(db, name))?.id : undefined;
     const allowed =
       principal.operator || (ministryId !== undefined && principal.roles.has(ministryId));
     if (!allowed || (name && !ministryId)) {

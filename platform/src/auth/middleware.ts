@@ -1,11 +1,9 @@
-import { eq } from 'drizzle-orm';
 import type { MiddlewareHandler } from 'hono';
-import { ministries } from '../db/schema/index.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { clientIp } from '../http/client-ip.ts';
 import type { ApiEnv } from '../http/env.ts';
 import type { FixedWindowLimiter } from '../http/rate-limit.ts';
-import { isSlug } from '../routes/slugs.ts';
+import { ministryByName } from '../routes/lookup.ts';
 import type { Access } from './access.ts';
 import { principalForToken, roleAtLeast } from './principal.ts';
 import { findActiveToken } from './tokens.ts';
@@ -65,9 +63,7 @@ export function authorize(rule: Access): MiddlewareHandler<ApiEnv> {
     }
     const name = c.req.param('ministry');
     if (name !== undefined && (rule.kind === 'operator' || rule.kind === 'ministry')) {
-      const [ministry] = isSlug(name)
-        ? await c.get('db').select().from(ministries).where(eq(ministries.name, name)).limit(1)
-        : [];
+      const ministry = await ministryByName(c.get('db'), name);
       const role = ministry ? principal.roles.get(ministry.id) : undefined;
       // No role in that ministry: exactly the answer for a ministry that does not exist.
       if (!ministry || (!principal.operator && role === undefined)) {

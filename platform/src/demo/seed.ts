@@ -7,6 +7,7 @@ import { apps, ministries, quotas } from '../db/schema/index.ts';
 import { seedTestAccounts } from '../identity/dev-accounts.ts';
 import { newId } from '../ids.ts';
 import type { Logger, RunningPlatform } from '../platform.ts';
+import { ministryByName } from '../routes/lookup.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const DEMO_MINISTRY = { name: 'demo', displayName: 'Ministère de démonstration' };
@@ -22,10 +23,7 @@ export async function seedDemo(
   log: Logger,
 ): Promise<string | undefined> {
   const { db } = platform.database;
-  let [ministry] = await db
-    .select()
-    .from(ministries)
-    .where(eq(ministries.name, DEMO_MINISTRY.name));
+  let ministry = await ministryByName(db, DEMO_MINISTRY.name);
   if (!ministry) {
     [ministry] = await db
       .insert(ministries)

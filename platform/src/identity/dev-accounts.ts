@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { Database } from '../db/database.ts';
-import { members, memberships, ministries } from '../db/schema/index.ts';
+import { members, memberships } from '../db/schema/index.ts';
+import { ministryByName } from '../routes/lookup.ts';
 import { memberForClaims } from './members.ts';
 import { testAccounts } from './test-accounts.ts';
 
@@ -14,11 +15,7 @@ export async function seedTestAccounts(
   issuer: string,
   demoMinistry = 'demo',
 ): Promise<void> {
-  const [demo] = await db
-    .select()
-    .from(ministries)
-    .where(eq(ministries.name, demoMinistry))
-    .limit(1);
+  const demo = await ministryByName(db, demoMinistry);
   for (const account of testAccounts) {
     const member = await memberForClaims(db, {
       issuer,

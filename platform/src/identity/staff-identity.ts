@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as oauth from 'oauth4webapi';
+import { ApiError } from '../errors.ts';
 
 export interface StaffIdentitySettings {
   issuer: string;
@@ -20,6 +21,18 @@ export interface LoginStart {
   state: string;
   nonce: string;
   codeVerifier: string;
+}
+
+/** The configured provider, or the API error saying sign-in is not set up. */
+export function requireIdentity(identity: StaffIdentity | undefined): StaffIdentity {
+  if (!identity) {
+    throw new ApiError(
+      'unavailable',
+      'staff sign-in is not configured on this platform',
+      'set GOV_OIDC_ISSUER',
+    );
+  }
+  return identity;
 }
 
 /** A reason a person (and the audit log) can use: the provider's own error code when there is one. */

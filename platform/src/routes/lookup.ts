@@ -1,10 +1,17 @@
 import { and, eq } from 'drizzle-orm';
 import type { Context } from 'hono';
 import type { Database } from '../db/database.ts';
-import { type AppRow, apps, type MinistryRow } from '../db/schema/index.ts';
+import { type AppRow, apps, type MinistryRow, ministries } from '../db/schema/index.ts';
 import { notFound } from '../errors.ts';
 import type { ApiEnv } from '../http/env.ts';
 import { isSlug } from './slugs.ts';
+
+/** The ministry with this slug; undefined for an unknown name or one that cannot be a slug. */
+export async function ministryByName(db: Database, name: string): Promise<MinistryRow | undefined> {
+  if (!isSlug(name)) return undefined;
+  const [row] = await db.select().from(ministries).where(eq(ministries.name, name)).limit(1);
+  return row;
+}
 
 export async function findApp(db: Database, ministry: MinistryRow, name: string): Promise<AppRow> {
   const [row] = isSlug(name)

@@ -1,10 +1,10 @@
-import { issueToken } from '../auth/tokens.ts';
 import type { PlatformConfig } from '../config.ts';
 import type { DatabaseHandle } from '../db/database.ts';
 import { openTestDatabase } from '../db/test-database.ts';
 import { createApi } from '../http/app.ts';
 import { FixedWindowLimiter } from '../http/rate-limit.ts';
 import type { Reconciler } from '../reconciler/reconciler.ts';
+import { operatorToken } from './principals.ts';
 
 export const testConfig: PlatformConfig = {
   apiPort: 0,
@@ -61,13 +61,7 @@ export async function apiHarness(
     // The security suite fails authentication on purpose, many times a minute.
     authFailures: new FixedWindowLimiter(options.authFailuresPerMinute ?? 100_000, 60_000),
   });
-  const { secret } = await issueToken(database.db, {
-    kind: 'api',
-    label: 'test operator',
-    role: 'operator',
-    createdBy: 'test',
-    expiresInDays: 1,
-  });
+  const secret = await operatorToken(database.db);
   return {
     database,
     operatorToken: secret,

@@ -3,7 +3,6 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { issueToken } from '../auth/tokens.ts';
 import type { PlatformConfig } from '../config.ts';
 import { openTestDatabase } from '../db/test-database.ts';
 import { LocalDriver } from '../drivers/local/local-driver.ts';
@@ -13,6 +12,7 @@ import { createApi } from '../http/app.ts';
 import { Reconciler } from '../reconciler/reconciler.ts';
 import { UsageMeter } from '../usage/meter.ts';
 import { bundleOf, testConfig } from './api-harness.ts';
+import { operatorToken } from './principals.ts';
 
 /**
  * The real pieces wired together in-process: database, local driver running
@@ -45,13 +45,7 @@ export async function platformHarness(overrides: Partial<PlatformConfig> = {}) {
   await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
   const gatewayPort = (gateway.address() as AddressInfo).port;
   const api = createApi({ db: database.db, config: { ...config, gatewayPort }, reconciler });
-  const { secret } = await issueToken(database.db, {
-    kind: 'api',
-    label: 'test operator',
-    role: 'operator',
-    createdBy: 'test',
-    expiresInDays: 1,
-  });
+  const secret = await operatorToken(database.db);
 
   async function call(method: string, url: string, body?: unknown) {
     const res = await api.request(url, {

@@ -1,12 +1,10 @@
-import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { auditQuerySchema, queryAudit } from '../../audit/query.ts';
 import { access } from '../../auth/access.ts';
-import { ministries } from '../../db/schema/index.ts';
 import { ApiError, notFound } from '../../errors.ts';
 import { defineRoute } from '../../http/route.ts';
 import { validate } from '../../http/validate.ts';
-import { isSlug } from '../slugs.ts';
+import { ministryByName } from '../lookup.ts';
 
 const platformAuditQuery = auditQuerySchema.extend({ ministry: z.string().max(64).optional() });
 
@@ -33,9 +31,7 @@ export const listAudit = defineRoute({
       }
       return c.json(await queryAudit(db, query));
     }
-    const [ministry] = isSlug(name)
-      ? await db.select().from(ministries).where(eq(ministries.name, name)).limit(1)
-      : [];
+    const ministry = await ministryByName(db, name);
     if (!ministry || (!principal.operator && !principal.roles.has(ministry.id))) {
       throw notFound(
         `ministry "${name}"`,

@@ -7,6 +7,7 @@ import { clientIp } from '../../http/client-ip.ts';
 import { defineRoute } from '../../http/route.ts';
 import { parseJsonBody } from '../../http/validate.ts';
 import { memberForClaims } from '../../identity/members.ts';
+import { requireIdentity } from '../../identity/staff-identity.ts';
 
 export const cliTokenBody = z.strictObject({
   idToken: z.string().min(20).max(8192),
@@ -28,14 +29,7 @@ export const exchangeCliToken = defineRoute({
   access: access.public,
   audit: 'session.cli_login',
   handler: async (c) => {
-    const identity = c.get('identity');
-    if (!identity) {
-      throw new ApiError(
-        'unavailable',
-        'staff sign-in is not configured on this platform',
-        'set GOV_OIDC_ISSUER',
-      );
-    }
+    const identity = requireIdentity(c.get('identity'));
     const attempt = c.get('loginAttempts').hit(clientIp(c));
     if (!attempt.allowed) {
       c.header('retry-after', String(attempt.retryAfterSeconds));

@@ -1,6 +1,6 @@
 import { access } from '../../auth/access.ts';
-import { ApiError } from '../../errors.ts';
 import { defineRoute } from '../../http/route.ts';
+import { requireIdentity } from '../../identity/staff-identity.ts';
 
 export interface AuthConfigResponse {
   issuer: string;
@@ -13,14 +13,7 @@ export const getAuthConfig = defineRoute({
   path: '/v1/auth/config',
   access: access.public,
   handler: (c) => {
-    const identity = c.get('identity');
-    if (!identity) {
-      throw new ApiError(
-        'unavailable',
-        'staff sign-in is not configured on this platform',
-        'set GOV_OIDC_ISSUER',
-      );
-    }
+    const identity = requireIdentity(c.get('identity'));
     const { issuer, cliClientId } = identity.settings;
     return c.json({ issuer, cliClientId } satisfies AuthConfigResponse);
   },
