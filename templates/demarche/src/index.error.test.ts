@@ -1,23 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Field, Values } from './request.ts';
-import { submit, validRequest } from './test-fixtures.ts';
+import { submit, TEXT_FIELDS, validRequest } from './test-fixtures.ts';
 
 /** How the page shows a value: hono/html escapes apostrophes as &#39;. */
 const shown = (text: string) => text.replaceAll("'", '&#39;');
 
 /** Every answer of `sent` except `field` is still in the re-shown form. */
 function expectOtherAnswersKept(body: string, sent: Values, field: Field) {
-  const textFields = [
-    'nom',
-    'prenoms',
-    'date_naissance',
-    'lieu_naissance',
-    'numero_acte',
-    'telephone',
-    'email',
-    'adresse',
-  ] as const;
-  for (const other of textFields) {
+  for (const other of TEXT_FIELDS) {
     if (other !== field) expect(body).toContain(`name="${other}" value="${shown(sent[other])}"`);
   }
   if (field !== 'type_extrait') {

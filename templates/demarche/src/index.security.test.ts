@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import app from './index.ts';
-import { FORM, get, submit, testEnv, validRequest } from './test-fixtures.ts';
+import { FORM, get, submit, TEXT_FIELDS, testEnv, validRequest } from './test-fixtures.ts';
 
 const INJECTION = '"><script>alert(1)</script>';
 
 describe('what citizens type is escaped', () => {
-  it.each([
-    'nom',
-    'prenoms',
-    'date_naissance',
-    'lieu_naissance',
-    'numero_acte',
-    'telephone',
-    'email',
-    'adresse',
-  ])('in %s, when the form is shown again', async (field) => {
+  it.each(TEXT_FIELDS)('in %s, when the form is shown again', async (field) => {
     // Without consent the form always comes back, whatever the field's own rules.
     const res = await submit({ ...validRequest(), consentement: '', [field]: INJECTION });
     expect(res.status).toBe(422);

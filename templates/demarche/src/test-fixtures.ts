@@ -9,6 +9,18 @@ export const testEnv = {
 
 export const FORM = 'application/x-www-form-urlencoded';
 
+/** The fields a citizen types into (the others are choices). */
+export const TEXT_FIELDS = [
+  'nom',
+  'prenoms',
+  'date_naissance',
+  'lieu_naissance',
+  'numero_acte',
+  'telephone',
+  'email',
+  'adresse',
+] as const;
+
 /** A complete, valid request as a browser sends it. */
 export function validRequest(): Values {
   return {
