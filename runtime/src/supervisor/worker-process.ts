@@ -1,8 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { existsSync } from 'node:fs';
 import type { Readable } from 'node:stream';
+import type { FailureReason } from '@gov/contract';
 import { workerdBinaryPath } from '../workerd/binary.ts';
-import { probeHttp } from './probe.ts';
+import { describeFailure } from './failure.ts';
+import { onOutputLines } from './output-lines.ts';
+import { probeHealth } from './probe.ts';
 
 /** One line workerd printed, tagged with its stream. */
 export interface LogLine {
@@ -13,24 +16,46 @@ export interface LogLine {
 
 export interface WorkerProcessOptions {
   configPath: string;
-  /** How long the process may take to listen and answer its probe. */
+  /** How long the process may take to listen (and pass its health check, if any). */
   startTimeoutMs: number;
+  /** The app's own health path, probed after workerd listens; null: listening is ready. */
+  healthPath?: string | null;
+  /** Kill workerd when the process that spawned it dies, so a crash leaves no stray. */
+  dieWithParent?: boolean;
+  /** Strings (working directories) never shown in a failure reason. */
+  hidePaths?: string[];
   onLog?: (line: LogLine) => void;
+  /** Called as soon as the process exists, before it is ready: record it then. */
+  onSpawn?: (pid: number) => void;
+  /** The config has a liveness socket: ready only once it listens too. */
+  expectLiveness?: boolean;
 }
 
-export interface StartFailure {
+/** Why a start failed, for a developer (summary) and for `--verbose` (detail). */
+export interface StartFailure extends Error {
   code: 'start_failed';
-  message: string;
+  reason: FailureReason;
+  summary: string;
+  detail: string;
 }
 
-/** Lines kept for a failure reason: the last lines workerd printed. */
-const TAIL_LINES = 20;
+export function isStartFailure(error: unknown): error is StartFailure {
+  return (error as { code?: unknown } | null)?.code === 'start_failed';
+}
+
+/** Lines kept for a failure reason, each cut to TAIL_LINE_CHARS. */
+const TAIL_LINES = 40;
+const TAIL_LINE_CHARS = 2048;
+
+/** util-linux's setpriv sets the parent-death signal, then execs workerd (same pid). */
+const SETPRIV = '/usr/bin/setpriv';
 
 /**
- * A single workerd process: spawned, declared ready once workerd reports its
- * listening port on the control fd *and* the app answers an HTTP probe,
- * stopped with SIGTERM then SIGKILL. It never restarts itself; that is the
- * supervisor's job.
+ * A single workerd process. Ready means workerd listens, which it does only
+ * after the app's modules evaluated without throwing (a module that throws
+ * makes workerd exit), and, when the app declares a health path, that path
+ * answers 2xx or 3xx. The app's "/" is never probed: it may need a binding,
+ * or not exist. It never restarts itself; that is the supervisor's job.
  */
 export class WorkerProcess {
   readonly #options: WorkerProcessOptions;
@@ -38,6 +63,8 @@ export class WorkerProcess {
   #tail: string[] = [];
   #exited: Promise<number | null> | undefined;
   port: number | undefined;
+  /** The liveness worker's port, when the config has one. */
+  livenessPort: number | undefined;
 
   constructor(options: WorkerProcessOptions) {
     this.#options = options;
@@ -52,19 +79,22 @@ export class WorkerProcess {
     return this.#exited ?? Promise.resolve(null);
   }
 
-  /** Last lines of output, for a failure reason a developer can act on. */
-  get tail(): string {
-    return this.#tail.join('\n');
+  /** Last lines of output, bounded. */
+  get tail(): string[] {
+    return [...this.#tail];
   }
 
   async start(): Promise<number> {
-    const child = spawn(
-      workerdBinaryPath(),
-      ['serve', this.#options.configPath, '--control-fd=3'],
-      { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] },
-    );
+    const workerd = workerdBinaryPath();
+    const args = ['serve', this.#options.configPath, '--control-fd=3'];
+    const [command, argv] =
+      this.#options.dieWithParent && existsSync(SETPRIV)
+        ? [SETPRIV, ['--pdeathsig', 'KILL', '--', workerd, ...args]]
+        : [workerd, args];
+    const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
     this.#child = child;
     this.#exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    if (child.pid !== undefined) this.#options.onSpawn?.(child.pid);
     this.#pipeLogs(child.stdout, 'stdout');
     this.#pipeLogs(child.stderr, 'stderr');
 
@@ -72,7 +102,8 @@ export class WorkerProcess {
     try {
       const port = await this.#awaitListen(child, deadline);
       this.port = port;
-      await this.#awaitProbe(port, deadline);
+      if (this.#options.healthPath)
+        await this.#awaitHealth(port, this.#options.healthPath, deadline);
       return port;
     } catch (error) {
       await this.stop();
@@ -94,19 +125,23 @@ export class WorkerProcess {
     clearTimeout(timer);
   }
 
-  #pipeLogs(stream: Readable | null, name: LogLine['stream']): void {
-    if (!stream) return;
-    createInterface({ input: stream }).on('line', (line) => {
-      this.#tail.push(line);
-      if (this.#tail.length > TAIL_LINES) this.#tail.shift();
-      this.#options.onLog?.({ stream: name, line, at: new Date() });
+  /** A failure built from what the process printed. */
+  failure(reason: FailureReason, headline: string): StartFailure {
+    const { summary, detail } = describeFailure(headline, this.#tail, this.#options.hidePaths);
+    return Object.assign(new Error(summary), {
+      code: 'start_failed' as const,
+      reason,
+      summary,
+      detail,
     });
   }
 
-  #failure(message: string): StartFailure & Error {
-    const details = this.tail.trim();
-    return Object.assign(new Error(details ? `${message}: ${details}` : message), {
-      code: 'start_failed' as const,
+  #pipeLogs(stream: Readable | null, name: LogLine['stream']): void {
+    if (!stream) return;
+    onOutputLines(stream, (line) => {
+      this.#tail.push(line.length > TAIL_LINE_CHARS ? `${line.slice(0, TAIL_LINE_CHARS)}…` : line);
+      if (this.#tail.length > TAIL_LINES) this.#tail.shift();
+      this.#options.onLog?.({ stream: name, line, at: new Date() });
     });
   }
 
@@ -115,7 +150,13 @@ export class WorkerProcess {
     const control = child.stdio[3] as Readable | null;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(this.#failure('the app did not start listening in time')),
+        () =>
+          reject(
+            this.failure(
+              'start_timeout',
+              `the app did not start listening within ${this.#options.startTimeoutMs} ms`,
+            ),
+          ),
         Math.max(0, deadline - Date.now()),
       );
       const done = () => clearTimeout(timer);
@@ -123,24 +164,29 @@ export class WorkerProcess {
         done();
         // Let the last stderr lines arrive before building the reason.
         setImmediate(() =>
-          reject(this.#failure(`the app exited during start (${signal ?? `code ${code}`})`)),
+          reject(
+            this.failure(
+              'start_error',
+              `the app failed to start (workerd exited with ${signal ?? `code ${code}`})`,
+            ),
+          ),
         );
       });
       child.once('error', (error) => {
         done();
-        reject(this.#failure(`workerd could not be started (${error.message})`));
+        reject(this.failure('start_error', `workerd could not be started (${error.message})`));
       });
-      if (!control) return reject(this.#failure('workerd control channel missing'));
-      createInterface({ input: control }).on('line', (line) => {
+      if (!control) return reject(this.failure('start_error', 'workerd control channel missing'));
+      let httpPort: number | undefined;
+      onOutputLines(control, (line) => {
         try {
           const event = JSON.parse(line) as { event?: string; socket?: string; port?: number };
-          if (
-            event.event === 'listen' &&
-            event.socket === 'http' &&
-            typeof event.port === 'number'
-          ) {
+          if (event.event !== 'listen' || typeof event.port !== 'number') return;
+          if (event.socket === 'http') httpPort = event.port;
+          if (event.socket === 'liveness') this.livenessPort = event.port;
+          if (httpPort !== undefined && (!this.#options.expectLiveness || this.livenessPort)) {
             done();
-            resolve(event.port);
+            resolve(httpPort);
           }
         } catch {
           // Not a control message we understand; workerd may add others.
@@ -149,15 +195,15 @@ export class WorkerProcess {
     });
   }
 
-  async #awaitProbe(port: number, deadline: number): Promise<void> {
+  async #awaitHealth(port: number, healthPath: string, deadline: number): Promise<void> {
     let last = 'no answer';
     while (Date.now() < deadline) {
       if (this.#child?.exitCode !== null) break;
-      const result = await probeHttp(port, Math.max(100, deadline - Date.now()));
+      const result = await probeHealth(port, healthPath, Math.max(100, deadline - Date.now()));
       if (result.ok) return;
       last = result.reason;
       await new Promise((r) => setTimeout(r, 100));
     }
-    throw this.#failure(`the app did not pass its readiness probe (${last})`);
+    throw this.failure('health_check', `the app's health check failed (${last})`);
   }
 }

@@ -1,6 +1,7 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { writeFile as fsWriteFile, mkdir, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
-import type { AppModule, ModuleType } from '../bundle.ts';
+import type { AppModule, ModuleType } from '@gov/contract';
+import { d1BindingSource, kvBindingSource } from '../storage/sources.ts';
 import { type EgressPolicy, egressGuardSource } from './egress.ts';
 
 /** Everything needed to run one app version in workerd. */
@@ -12,10 +13,55 @@ export interface WorkerSpec {
   compatibilityDate: string;
   compatibilityFlags: string[];
   vars: Record<string, string>;
+  /** `secret_text` bindings: text like vars, but written only to `secretsDir` when one is given. */
+  secrets?: Record<string, string>;
+  /**
+   * An absolute directory on a memory-backed filesystem (tmpfs) for the
+   * secrets' files, linked from the config directory: a secret's value then
+   * never reaches a disk. Removed with `removeSecretFiles`.
+   */
+  secretsDir?: string;
   egress: EgressPolicy;
+  /** The app's platform bindings (a KV namespace…), served by the platform's storage service. */
+  bindings?: PlatformBinding[];
+  /** How this instance reaches the storage service, and who it is there; needed with `bindings`. */
+  storage?: StorageAccess;
   /** JavaScript heap limit of the version's isolate; the supervisor also caps the process RSS. */
   memoryMib: number;
+  /**
+   * Where workerd listens: loopback on a port the OS picks (local driver),
+   * or a fixed address in a container (`0.0.0.0:8080`).
+   */
+  listenAddress?: string;
+  /**
+   * Where the platform's liveness worker listens (null: none). It shares the
+   * app's thread, so it stops answering when the app is stuck.
+   */
+  livenessAddress?: string | null;
 }
+
+/** A binding the platform provides, by the name the app reads it under (`env.KV`). */
+export interface PlatformBinding {
+  kind: 'kv' | 'd1';
+  name: string;
+}
+
+/**
+ * An instance's way to the storage service: its address, and the identity
+ * workerd adds to every request there (the app never sees these headers, so
+ * it cannot present another app's).
+ */
+export interface StorageAccess {
+  address: string;
+  appId: string;
+  ministryId: string;
+  /** HMAC of the app and ministry under the storage service's key. */
+  capability: string;
+}
+
+/** The liveness worker: answers 204, and only when its thread is free. */
+const livenessSource =
+  'export default { fetch() { return new Response(null, { status: 204 }); } };\n';
 
 const moduleField: Record<ModuleType, string> = {
   esModule: 'esModule',
@@ -41,8 +87,11 @@ export async function writeWorkerdConfig(spec: WorkerSpec, dir: string): Promise
   await rm(dir, { recursive: true, force: true });
   const modulesDir = path.join(dir, 'modules');
   const varsDir = path.join(dir, 'vars');
-  await mkdir(modulesDir, { recursive: true });
-  await mkdir(varsDir, { recursive: true });
+  // The app's code and vars belong to the platform's user alone.
+  await mkdir(modulesDir, { recursive: true, mode: 0o700 });
+  await mkdir(varsDir, { recursive: true, mode: 0o700 });
+  const writeFile = (file: string, data: string | Uint8Array) =>
+    fsWriteFile(file, data, { mode: 0o600 });
 
   // workerd loads the main module first: order it first.
   const ordered = [...spec.modules].sort(
@@ -64,7 +113,39 @@ export async function writeWorkerdConfig(spec: WorkerSpec, dir: string): Promise
       `(name = ${capnpString(name)}, text = embed ${capnpString(path.relative(dir, file))})`,
     );
   }
+  const secrets = Object.entries(spec.secrets ?? {});
+  if (secrets.length > 0) {
+    const secretsLink = path.join(dir, 'secrets');
+    if (spec.secretsDir) {
+      // workerd embeds only paths below its config: a link leads there.
+      await rm(spec.secretsDir, { recursive: true, force: true });
+      await mkdir(spec.secretsDir, { recursive: true, mode: 0o700 });
+      await symlink(spec.secretsDir, secretsLink);
+    } else {
+      await mkdir(secretsLink, { mode: 0o700 });
+    }
+    for (const [i, [name, value]] of secrets.entries()) {
+      await writeFile(path.join(secretsLink, `${i}`), value);
+      bindings.push(`(name = ${capnpString(name)}, text = embed ${capnpString(`secrets/${i}`)})`);
+    }
+  }
+  const platformBindings = spec.bindings ?? [];
+  const storage = platformBindings.length > 0 ? spec.storage : undefined;
+  if (platformBindings.length > 0 && !storage) {
+    throw new Error(`${spec.id} has platform bindings but no storage service to serve them`);
+  }
+  if (storage) {
+    await writeFile(path.join(dir, 'gov-kv.js'), await kvBindingSource());
+    await writeFile(path.join(dir, 'gov-d1.js'), await d1BindingSource());
+    for (const binding of platformBindings) {
+      bindings.push(
+        `(name = ${capnpString(binding.name)}, wrapped = (moduleName = "gov:${binding.kind}", innerBindings = [(name = "storage", service = "gov-storage"), (name = "binding", text = ${capnpString(binding.name)})]))`,
+      );
+    }
+  }
   await writeFile(path.join(dir, 'egress-guard.js'), egressGuardSource);
+  const liveness = spec.livenessAddress === undefined ? '127.0.0.1:0' : spec.livenessAddress;
+  if (liveness !== null) await writeFile(path.join(dir, 'liveness.js'), livenessSource);
 
   const config = `using Workerd = import "/workerd/workerd.capnp";
 
@@ -78,16 +159,41 @@ const config :Workerd.Config = (
       bindings = [${bindings.join(', ')}],
       globalOutbound = "egress-guard",
     )),
-    (name = "egress-guard", worker = (
+${
+  storage
+    ? `    (name = "gov-storage", external = (address = ${capnpString(storage.address)}, http = (injectRequestHeaders = [(name = "x-gov-app", value = ${capnpString(storage.appId)}), (name = "x-gov-ministry", value = ${capnpString(storage.ministryId)}), (name = "x-gov-capability", value = ${capnpString(storage.capability)})]))),
+`
+    : ''
+}    (name = "egress-guard", worker = (
       modules = [(name = "egress-guard.js", esModule = embed "egress-guard.js")],
       compatibilityDate = "2026-04-01",
-    )),
+    )),${
+      liveness === null
+        ? ''
+        : `
+    (name = "liveness", worker = (
+      modules = [(name = "liveness.js", esModule = embed "liveness.js")],
+      compatibilityDate = "2026-04-01",
+    )),`
+    }
   ],
-  sockets = [(name = "http", address = "127.0.0.1:0", http = (), service = "app")],
-  v8Flags = ["--max-old-space-size=${Math.max(16, Math.floor(spec.memoryMib))}"],
+  sockets = [
+    (name = "http", address = ${capnpString(spec.listenAddress ?? '127.0.0.1:0')}, http = (), service = "app"),${
+      liveness === null
+        ? ''
+        : `
+    (name = "liveness", address = ${capnpString(liveness)}, http = (), service = "liveness"),`
+    }
+  ],
+${storage ? `  extensions = [(modules = [(name = "gov:kv", esModule = embed "gov-kv.js", internal = true), (name = "gov:d1", esModule = embed "gov-d1.js", internal = true)])],\n` : ''}  v8Flags = ["--max-old-space-size=${Math.max(16, Math.floor(spec.memoryMib))}"],
 );
 `;
   const configPath = path.join(dir, 'workerd.capnp');
   await writeFile(configPath, config);
   return configPath;
+}
+
+/** Removes what `writeWorkerdConfig` put in a spec's `secretsDir`, once no process needs it. */
+export async function removeSecretFiles(spec: Pick<WorkerSpec, 'secretsDir'>): Promise<void> {
+  if (spec.secretsDir) await rm(spec.secretsDir, { recursive: true, force: true });
 }
