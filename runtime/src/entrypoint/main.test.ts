@@ -1,0 +1,124 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+// Test-only helpers from the platform package: the same artifact server and
+// port picker the driver tests use, so artifacts are canonicalised alike.
+import { pickFreePort } from '../../../platform/src/net/free-port.ts';
+import { startArtifactServer } from '../../../platform/src/testing/artifact-server.ts';
+
+const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
+
+const app = `export default {
+  fetch(request, env) { return new Response(env.GREETING + (env.API_KEY === 's3cret' ? ' +secret' : '')); },
+};`;
+
+let server: Awaited<ReturnType<typeof startArtifactServer>>;
+let dir: string;
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  server = await startArtifactServer();
+  dir = await mkdtemp(path.join(os.tmpdir(), 'gov-entrypoint-'));
+  await writeFile(path.join(dir, 'token'), 'test-artifact-capability\n');
+  await writeFile(path.join(dir, 'vars.json'), JSON.stringify({ GREETING: 'bonjour' }));
+  await mkdir(path.join(dir, 'secrets'));
+  await writeFile(path.join(dir, 'secrets', 'API_KEY'), 's3cret');
+});
+afterEach(() => {
+  for (const child of children.splice(0)) child.kill('SIGKILL');
+});
+afterAll(async () => {
+  await server?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Runs the entrypoint from source, as the image runs its bundle. */
+function entrypoint(env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk;
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { child, exited, output: () => ({ stdout, stderr }) };
+}
+
+async function settingsFor(ref: { url: string; sha256: string }) {
+  const port = await pickFreePort();
+  const livenessPort = await pickFreePort();
+  return {
+    port,
+    livenessPort,
+    env: {
+      GOV_ARTIFACT_URL: ref.url,
+      GOV_ARTIFACT_SHA256: ref.sha256,
+      GOV_ARTIFACT_TOKEN_FILE: path.join(dir, 'token'),
+      GOV_COMPATIBILITY_DATE: '2026-04-01',
+      GOV_VARS_FILE: path.join(dir, 'vars.json'),
+      GOV_SECRETS_DIR: path.join(dir, 'secrets'),
+      GOV_MEMORY_MIB: '64',
+      GOV_LISTEN: `127.0.0.1:${port}`,
+      GOV_LIVENESS_LISTEN: `127.0.0.1:${livenessPort}`,
+      GOV_WORK_DIR: path.join(dir, `work-${port}`),
+    },
+  };
+}
+
+async function answer(url: string, exited: Promise<unknown>, timeoutMs = 20_000) {
+  let gone = false;
+  void exited.then(() => {
+    gone = true;
+  });
+  const deadline = Date.now() + timeoutMs;
+  while (!gone && Date.now() < deadline) {
+    try {
+      return await fetch(url);
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  throw new Error(`${url} never answered`);
+}
+
+describe('container entrypoint (from source, no container)', () => {
+  it('serves the verified app with its vars and secrets, and stops on SIGTERM', async () => {
+    const ref = server.put(app);
+    const { port, livenessPort, env } = await settingsFor(ref);
+    const run = entrypoint(env);
+    const res = await answer(`http://127.0.0.1:${port}/`, run.exited);
+    expect(await res.text()).toBe('bonjour +secret');
+    expect((await fetch(`http://127.0.0.1:${livenessPort}/`)).status).toBe(204);
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+  });
+
+  it('refuses a tampered artifact in one line and never listens', async () => {
+    const ref = server.put('export default { fetch() { return new Response("good"); } };');
+    server.tamper(ref.sha256, 'export default { fetch() { return new Response("evil"); } };');
+    const { env } = await settingsFor(ref);
+    const run = entrypoint(env);
+    expect(await run.exited).toBe(65);
+    const { stdout, stderr } = run.output();
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^gov-runtime: artifact [0-9a-f]{64} does not match its digest .*\n$/);
+  });
+
+  it('exits 78 naming the variables a misconfigured pod lacks', async () => {
+    const run = entrypoint({ GOV_MEMORY_MIB: '64' });
+    expect(await run.exited).toBe(78);
+    expect(run.output().stderr).toMatch(
+      /^gov-runtime: invalid settings: GOV_ARTIFACT_URL is required .*GOV_ARTIFACT_SHA256 is required/,
+    );
+  });
+});

@@ -1,0 +1,88 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { settingsError, type TokenSource } from './settings.ts';
+
+/** The names workerd binds vars under: JavaScript identifiers, as the bundle schema allows. */
+const BINDING_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+async function readMounted(file: string, what: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw settingsError(`${what} ${file} cannot be read (${code})`);
+  }
+}
+
+/** The artifact capability, from its Secret file or the environment. */
+export async function readToken(source: TokenSource): Promise<string> {
+  if ('value' in source) return source.value;
+  // Secret files often end with a newline someone's editor added.
+  const token = (await readMounted(source.file, 'GOV_ARTIFACT_TOKEN_FILE')).trim();
+  if (!token) throw settingsError(`GOV_ARTIFACT_TOKEN_FILE ${source.file} is empty`);
+  return token;
+}
+
+/** Plain-text vars: a JSON object of strings, from a ConfigMap. */
+export async function readVars(file: string | undefined): Promise<Record<string, string>> {
+  if (file === undefined) return {};
+  const text = await readMounted(file, 'GOV_VARS_FILE');
+  let vars: unknown;
+  try {
+    vars = JSON.parse(text);
+  } catch {
+    throw settingsError(`GOV_VARS_FILE ${file} is not JSON`);
+  }
+  if (typeof vars !== 'object' || vars === null || Array.isArray(vars)) {
+    throw settingsError(`GOV_VARS_FILE ${file} must hold a JSON object of strings`);
+  }
+  for (const [name, value] of Object.entries(vars)) {
+    if (typeof value !== 'string') {
+      throw settingsError(`GOV_VARS_FILE ${file}: var "${name}" is not a string`);
+    }
+    if (!BINDING_NAME.test(name)) {
+      throw settingsError(`GOV_VARS_FILE ${file}: "${name}" is not a valid var name`);
+    }
+  }
+  return vars as Record<string, string>;
+}
+
+/**
+ * Secrets: one file per secret, the file name is the binding name. A
+ * Kubernetes Secret volume also holds `..data` and timestamped directories
+ * (how it swaps contents atomically); names starting with "." are skipped.
+ */
+export async function readSecrets(dir: string | undefined): Promise<Record<string, string>> {
+  if (dir === undefined) return {};
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw settingsError(`GOV_SECRETS_DIR ${dir} cannot be read (${code})`);
+  }
+  const secrets: Record<string, string> = {};
+  for (const name of entries.sort()) {
+    if (name.startsWith('.')) continue;
+    const file = path.join(dir, name);
+    // The visible names are symlinks into ..data: stat follows them.
+    if (!(await stat(file)).isFile()) continue;
+    if (!BINDING_NAME.test(name)) {
+      throw settingsError(`GOV_SECRETS_DIR ${dir}: "${name}" is not a valid secret name`);
+    }
+    secrets[name] = await readMounted(file, 'secret');
+  }
+  return secrets;
+}
+
+/** Vars and secrets are both text bindings: one name cannot be both. */
+export function mergeBindings(
+  vars: Record<string, string>,
+  secrets: Record<string, string>,
+): Record<string, string> {
+  const clash = Object.keys(secrets).find((name) => Object.hasOwn(vars, name));
+  if (clash !== undefined) {
+    throw settingsError(`"${clash}" is both a var and a secret: rename one of them`);
+  }
+  return { ...vars, ...secrets };
+}

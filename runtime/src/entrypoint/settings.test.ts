@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { parseSettings } from './settings.ts';
+
+const SHA = 'a'.repeat(64);
+const minimal = {
+  GOV_ARTIFACT_URL: `http://control-plane.gov-system.svc/internal/artifacts/${SHA}`,
+  GOV_ARTIFACT_SHA256: SHA,
+  GOV_ARTIFACT_TOKEN_FILE: '/var/run/gov/artifact-token',
+  GOV_COMPATIBILITY_DATE: '2026-04-01',
+  GOV_MEMORY_MIB: '128',
+};
+
+function problem(env: NodeJS.ProcessEnv): string {
+  try {
+    parseSettings(env);
+  } catch (error) {
+    expect((error as { code?: string }).code).toBe('settings_invalid');
+    return (error as Error).message;
+  }
+  throw new Error('expected the settings to be refused');
+}
+
+describe('container entrypoint settings', () => {
+  it('fills the container defaults around what the driver sets', () => {
+    expect(parseSettings(minimal)).toEqual({
+      deploymentId: undefined,
+      artifact: {
+        url: minimal.GOV_ARTIFACT_URL,
+        sha256: SHA,
+        token: { file: minimal.GOV_ARTIFACT_TOKEN_FILE },
+      },
+      compatibilityDate: '2026-04-01',
+      compatibilityFlags: [],
+      varsFile: undefined,
+      secretsDir: undefined,
+      memoryMib: 128,
+      listenAddress: '0.0.0.0:8080',
+      livenessAddress: '0.0.0.0:8081',
+      workDir: '/tmp/gov',
+      workerdBinary: undefined,
+    });
+  });
+
+  it('reads a comma list of flags and ignores empty values', () => {
+    const settings = parseSettings({
+      ...minimal,
+      GOV_COMPATIBILITY_FLAGS: 'nodejs_compat, streams_enable_constructors,',
+      GOV_LISTEN: '[::]:9000',
+      GOV_VARS_FILE: '',
+    });
+    expect(settings.compatibilityFlags).toEqual(['nodejs_compat', 'streams_enable_constructors']);
+    expect(settings.listenAddress).toBe('[::]:9000');
+    expect(settings.varsFile).toBeUndefined();
+  });
+
+  it('names every missing variable in one line', () => {
+    const message = problem({});
+    expect(message).not.toContain('\n');
+    for (const key of [
+      'GOV_ARTIFACT_URL',
+      'GOV_ARTIFACT_SHA256',
+      'GOV_COMPATIBILITY_DATE',
+      'GOV_MEMORY_MIB',
+      'GOV_ARTIFACT_TOKEN_FILE',
+    ]) {
+      expect(message).toContain(`${key}`);
+    }
+  });
+
+  it('says what a malformed value should look like', () => {
+    const message = problem({
+      ...minimal,
+      GOV_ARTIFACT_SHA256: 'ABC',
+      GOV_MEMORY_MIB: '128Mi',
+      GOV_COMPATIBILITY_DATE: '2026-02-30',
+      GOV_LISTEN: '8080',
+      GOV_WORK_DIR: 'tmp',
+    });
+    expect(message).toContain('GOV_ARTIFACT_SHA256 must be 64 lowercase hex characters');
+    expect(message).toContain('GOV_MEMORY_MIB must be a whole number of MiB');
+    expect(message).toContain('GOV_COMPATIBILITY_DATE must be a date like 2026-04-01');
+    expect(message).toContain('GOV_LISTEN must be host:port');
+    expect(message).toContain('GOV_WORK_DIR must be an absolute path');
+  });
+
+  it('refuses an artifact URL that is not http(s)', () => {
+    expect(problem({ ...minimal, GOV_ARTIFACT_URL: 'file:///etc/passwd' })).toContain(
+      'GOV_ARTIFACT_URL must be an http(s) URL',
+    );
+  });
+
+  it('takes the token from exactly one place', () => {
+    expect(problem({ ...minimal, GOV_ARTIFACT_TOKEN: 't' })).toContain('not both');
+    const inline = parseSettings({
+      ...minimal,
+      GOV_ARTIFACT_TOKEN_FILE: undefined,
+      GOV_ARTIFACT_TOKEN: 't',
+    });
+    expect(inline.artifact.token).toEqual({ value: 't' });
+  });
+});

@@ -1,0 +1,151 @@
+import { z } from 'zod';
+
+/**
+ * The container entrypoint's whole configuration, as environment variables
+ * the Kubernetes driver sets on the pod. This is the one place they are
+ * defined; runtime/README.md lists them for operators.
+ *
+ * The token never travels in the pod spec when it can be avoided: the driver
+ * mounts it from a Secret and names the file (`GOV_ARTIFACT_TOKEN_FILE`).
+ */
+export const ENTRYPOINT_ENV = {
+  GOV_ARTIFACT_URL: "the control plane's artifact route for this digest (http or https)",
+  GOV_ARTIFACT_SHA256: 'the digest the artifact must hash to (64 lowercase hex)',
+  GOV_ARTIFACT_TOKEN_FILE: 'file holding the bearer capability for that digest (preferred)',
+  GOV_ARTIFACT_TOKEN: 'the capability itself, when no file is mounted',
+  GOV_COMPATIBILITY_DATE: 'workerd compatibility date, like 2026-04-01',
+  GOV_COMPATIBILITY_FLAGS: 'comma-separated workerd compatibility flags (optional)',
+  GOV_VARS_FILE: 'JSON object of plain-text vars, mounted from a ConfigMap (optional)',
+  GOV_SECRETS_DIR: 'directory with one file per secret, mounted from a Secret (optional)',
+  GOV_MEMORY_MIB: "the app's JavaScript heap limit in MiB",
+  GOV_LISTEN: 'where the app listens (default 0.0.0.0:8080)',
+  GOV_LIVENESS_LISTEN: 'where the liveness worker listens (default 0.0.0.0:8081)',
+  GOV_WORK_DIR: 'a writable directory (an emptyDir; default /tmp/gov): the root is read-only',
+  GOV_DEPLOYMENT_ID: 'the deployment id, for log lines and the generated config (optional)',
+  GOV_WORKERD_BINARY: 'path of workerd; set by the image (default: the npm package)',
+} as const;
+
+/** host:port, an IPv6 host in brackets. Ends up in the config as a quoted string either way. */
+const ADDRESS = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+|\*):\d{1,5}$/;
+const FLAG = /^[a-z0-9_]{1,64}$/;
+
+function isCalendarDate(value: string): boolean {
+  const date = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
+}
+
+const address = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .refine((v) => ADDRESS.test(v), 'must be host:port, like 0.0.0.0:8080');
+
+const envSchema = z.object({
+  GOV_ARTIFACT_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+  GOV_ARTIFACT_SHA256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters'),
+  GOV_ARTIFACT_TOKEN_FILE: z.string().min(1).optional(),
+  GOV_ARTIFACT_TOKEN: z.string().min(1).optional(),
+  GOV_COMPATIBILITY_DATE: z
+    .string()
+    .refine(
+      (v) => /^\d{4}-\d{2}-\d{2}$/.test(v) && isCalendarDate(v),
+      'must be a date like 2026-04-01',
+    ),
+  GOV_COMPATIBILITY_FLAGS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((flag) => flag.trim())
+        .filter(Boolean),
+    )
+    .refine((flags) => flags.every((f) => FLAG.test(f)), 'must be flags like nodejs_compat,…'),
+  GOV_VARS_FILE: z.string().min(1).optional(),
+  GOV_SECRETS_DIR: z.string().min(1).optional(),
+  GOV_MEMORY_MIB: z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number of MiB')
+    .transform(Number)
+    .refine((n) => n >= 16 && n <= 65_536, 'must be between 16 and 65536'),
+  GOV_LISTEN: address('0.0.0.0:8080'),
+  GOV_LIVENESS_LISTEN: address('0.0.0.0:8081'),
+  GOV_WORK_DIR: z
+    .string()
+    .default('/tmp/gov')
+    .refine((v) => v.startsWith('/'), 'must be an absolute path'),
+  GOV_DEPLOYMENT_ID: z.string().min(1).max(200).optional(),
+  GOV_WORKERD_BINARY: z.string().min(1).optional(),
+});
+
+/** Where the capability comes from: a mounted file, or the environment. */
+export type TokenSource = { file: string } | { value: string };
+
+export interface EntrypointSettings {
+  deploymentId: string | undefined;
+  artifact: { url: string; sha256: string; token: TokenSource };
+  compatibilityDate: string;
+  compatibilityFlags: string[];
+  varsFile: string | undefined;
+  secretsDir: string | undefined;
+  memoryMib: number;
+  listenAddress: string;
+  livenessAddress: string;
+  workDir: string;
+  workerdBinary: string | undefined;
+}
+
+/** A misconfigured pod: its spec must change, so restarting will not help. */
+export function settingsError(message: string): Error & { code: 'settings_invalid' } {
+  return Object.assign(new Error(message), { code: 'settings_invalid' as const });
+}
+
+/**
+ * Reads and checks the environment. Every problem is reported at once, in
+ * one line, naming the variable, so a `kubectl logs` shows the whole fix.
+ */
+export function parseSettings(env: NodeJS.ProcessEnv): EntrypointSettings {
+  // An empty value is "unset": a driver templating `value: ""` means nothing.
+  const present = Object.fromEntries(
+    Object.keys(ENTRYPOINT_ENV)
+      .filter((key) => env[key] !== undefined && env[key] !== '')
+      .map((key) => [key, env[key]]),
+  );
+  const parsed = envSchema.safeParse(present);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => {
+        const key = String(issue.path[0] ?? 'environment');
+        return issue.code === 'invalid_type' && present[key] === undefined
+          ? `${key} is required (${ENTRYPOINT_ENV[key as keyof typeof ENTRYPOINT_ENV] ?? ''})`
+          : `${key} ${issue.message}`;
+      });
+  const tokenFile = present.GOV_ARTIFACT_TOKEN_FILE;
+  const tokenValue = present.GOV_ARTIFACT_TOKEN;
+  if (tokenFile !== undefined && tokenValue !== undefined) {
+    problems.push('set GOV_ARTIFACT_TOKEN_FILE or GOV_ARTIFACT_TOKEN, not both');
+  } else if (tokenFile === undefined && tokenValue === undefined) {
+    problems.push('GOV_ARTIFACT_TOKEN_FILE (or GOV_ARTIFACT_TOKEN) is required');
+  }
+  if (!parsed.success || problems.length > 0) {
+    throw settingsError(`invalid settings: ${problems.join('; ')}`);
+  }
+  const s = parsed.data;
+  return {
+    deploymentId: s.GOV_DEPLOYMENT_ID,
+    artifact: {
+      url: s.GOV_ARTIFACT_URL,
+      sha256: s.GOV_ARTIFACT_SHA256,
+      token: tokenFile !== undefined ? { file: tokenFile } : { value: tokenValue ?? '' },
+    },
+    compatibilityDate: s.GOV_COMPATIBILITY_DATE,
+    compatibilityFlags: s.GOV_COMPATIBILITY_FLAGS,
+    varsFile: s.GOV_VARS_FILE,
+    secretsDir: s.GOV_SECRETS_DIR,
+    memoryMib: s.GOV_MEMORY_MIB,
+    listenAddress: s.GOV_LISTEN,
+    livenessAddress: s.GOV_LIVENESS_LISTEN,
+    workDir: s.GOV_WORK_DIR,
+    workerdBinary: s.GOV_WORKERD_BINARY,
+  };
+}
