@@ -1,4 +1,4 @@
-import { bundleSchema } from '@gov/runtime';
+import { bundleSchema } from '@gov/contract';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../db/database.ts';
@@ -44,6 +44,6 @@ describe(`artifact store (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})
     await database.db.execute(
       sql`update artifacts set content = ${new TextEncoder().encode('{"mainModule":"evil.js","modules":[]}')} where sha256 = ${sha}`,
     );
-    await expect(getArtifact(database.db, sha)).rejects.toThrow(/corrupt/);
+    await expect(getArtifact(database.db, sha)).rejects.toThrow(/does not match its digest/);
   });
 });

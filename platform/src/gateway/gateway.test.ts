@@ -1,5 +1,7 @@
 import http from 'node:http';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { platformHarness } from '../testing/platform-harness.ts';
 
 let p: Awaited<ReturnType<typeof platformHarness>>;
@@ -103,36 +105,42 @@ describe('citizen gateway', () => {
 
   it('answers an app without a working version with a French 503 page', async () => {
     await p.call('POST', '/v1/ministries/interieur/apps', { name: 'bientot' });
-    await p.table.refresh();
+    // The gateway hears of the new app at once, without waiting for a refresh.
+    await expect
+      .poll(async () => (await p.citizen('bientot.interieur.localhost', '/')).status)
+      .toBe(503);
     const res = await p.citizen('bientot.interieur.localhost', '/');
-    expect(res.status).toBe(503);
     expect(res.headers['retry-after']).toBe('30');
     expect(res.body).toContain('Service pas encore disponible');
   });
 
   it('brings a killed workerd process back and serves again', async () => {
-    const [instance] = (await p.driver.list()).filter((o) => o.state === 'ready');
-    const pid = p.driver.pidOf(instance?.deploymentId ?? '');
+    const live = (await p.call('GET', '/v1/ministries/interieur/apps/echo/deployments/1')).json;
+    const [pid] = await p.driver.pidsOf(live.id);
     expect(pid).toBeDefined();
     process.kill(pid as number, 'SIGKILL');
     await expect
       .poll(async () => (await p.citizen(host, '/')).status, { timeout: 10_000, interval: 100 })
       .toBe(200);
-    expect(p.driver.pidOf(instance?.deploymentId ?? '')).not.toBe(pid);
+    expect(await p.driver.pidsOf(live.id)).not.toContain(pid);
   });
 
-  it('keeps serving live apps when the database is gone', async () => {
+  it('keeps serving live apps when the control plane and its database are gone', async () => {
     const scratch = await platformHarness();
-    await scratch.deploy(
-      'finances',
-      'impots',
-      `export default { fetch() { return new Response('toujours là'); } };`,
-    );
-    await scratch.database.close();
-    await expect(scratch.table.refresh()).rejects.toThrow();
-    const res = await scratch.citizen('impots.finances.localhost', '/');
-    expect(res.body).toBe('toujours là');
-    await scratch.close();
+    try {
+      await scratch.deploy(
+        'finances',
+        'impots',
+        `export default { fetch() { return new Response('toujours là'); } };`,
+      );
+      await scratch.platform.stopControlPlane();
+      for (let i = 0; i < 20; i++) {
+        const res = await scratch.citizen('impots.finances.localhost', '/');
+        expect(res.body).toBe('toujours là');
+      }
+    } finally {
+      await scratch.close();
+    }
   });
 });
 
@@ -145,10 +153,10 @@ describe('scale to zero', () => {
         'rdv',
         `export default { fetch() { return new Response('réveillé'); } };`,
       );
-      const pid = idle.driver.pidOf(dep.id);
-      await expect
-        .poll(async () => (await idle.driver.list())[0]?.state, { timeout: 5_000 })
-        .toBe('idle');
+      const [pid] = await idle.driver.pidsOf(dep.id);
+      const observed = async () =>
+        (await idle.driver.list()).find((o) => o.deploymentId === dep.id);
+      await expect.poll(async () => (await observed())?.idle, { timeout: 5_000 }).toBe(true);
       // Idle is declared when the stop begins; the process is gone soon after.
       await expect
         .poll(() => {
@@ -162,9 +170,136 @@ describe('scale to zero', () => {
         .toBe('gone');
       const res = await idle.citizen('rdv.sante.localhost', '/');
       expect(res).toMatchObject({ status: 200, body: 'réveillé' });
-      expect((await idle.driver.list())[0]?.state).toBe('ready');
+      expect((await observed())?.instances.ready).toBe(1);
     } finally {
       await idle.close();
     }
+  });
+
+  it('retries a wake that failed, and answers a French 503 with Retry-After meanwhile', async () => {
+    // A citizen waits for a wake at most within the request timeout: short here.
+    const idle = await platformHarness({
+      idleTimeoutMs: 300,
+      startTimeoutMs: 1_000,
+      requestTimeoutMs: 1_500,
+    });
+    try {
+      const breakAt = Date.now() + 2_000;
+      const fixAt = breakAt + 3_000;
+      const dep = await idle.deploy(
+        'sante',
+        'reveil',
+        `export default { fetch(req) {
+          if (new URL(req.url).pathname === '/sante') {
+            const t = Date.now();
+            return new Response('', { status: t > ${breakAt} && t < ${fixAt} ? 503 : 200 });
+          }
+          return new Response('debout');
+        } };`,
+        {},
+        { healthPath: '/sante' },
+      );
+      expect(dep.status).toBe('ready');
+      await expect
+        .poll(async () => (await idle.driver.list()).find((o) => o.deploymentId === dep.id)?.idle)
+        .toBe(true);
+      await new Promise((r) => setTimeout(r, Math.max(0, breakAt - Date.now() + 100)));
+      const during = await idle.citizen('reveil.sante.localhost', '/');
+      expect(during.status).toBe(503);
+      expect(Number(during.headers['retry-after'])).toBeGreaterThan(0);
+      expect(during.body).toContain('momentanément indisponible');
+      // No restart of anything: the platform keeps trying, and the app answers once it can.
+      await expect
+        .poll(async () => (await idle.citizen('reveil.sante.localhost', '/')).body, {
+          timeout: 20_000,
+          interval: 500,
+        })
+        .toBe('debout');
+    } finally {
+      await idle.close();
+    }
+  }, 40_000);
+});
+
+describe('unusual and hostile requests at the gateway', () => {
+  const prise = 'prise.interieur.localhost';
+  beforeAll(async () => {
+    await p.deploy(
+      'interieur',
+      'prise',
+      `export default { fetch(req) {
+        const url = new URL(req.url);
+        if (req.headers.get('upgrade') === 'websocket') {
+          const [client, server] = Object.values(new WebSocketPair());
+          server.accept();
+          server.addEventListener('message', (e) => server.send('écho: ' + e.data));
+          return new Response(null, { status: 101, webSocket: client });
+        }
+        if (url.pathname === '/cookie') {
+          const headers = new Headers();
+          headers.append('set-cookie', 'session=1; Domain=.localhost; Path=/; HttpOnly');
+          headers.append('set-cookie', 'langue=fr;domain=interieur.localhost');
+          return new Response('ok', { headers });
+        }
+        return new Response('prise');
+      } };`,
+    );
+  }, 60_000);
+
+  /** Sends raw bytes to the gateway and returns what it answered before closing. */
+  function raw(text: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(p.gatewayPort, '127.0.0.1', () => socket.write(text));
+      let answer = '';
+      socket.on('data', (c: Buffer) => {
+        answer += c.toString();
+      });
+      socket.on('end', () => resolve(answer));
+      socket.on('close', () => resolve(answer));
+      socket.on('error', reject);
+      socket.setTimeout(5_000, () => socket.destroy(new Error('no answer')));
+    });
+  }
+
+  it('answers absolute-form and "*" targets with 400, never forwarding them to an app', async () => {
+    for (const target of [`http://${prise}/`, 'http://127.0.0.1:1/', '*']) {
+      const answer = await raw(
+        `GET ${target} HTTP/1.1\r\nHost: ${prise}\r\nConnection: close\r\n\r\n`,
+      );
+      expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+      expect(answer).toContain('Adresse invalide');
+      expect(answer).not.toContain('prise\r\n');
+    }
+  });
+
+  it('refuses CONNECT with an answer instead of dropping the connection', async () => {
+    const answer = await raw(`CONNECT 127.0.0.1:22 HTTP/1.1\r\nHost: 127.0.0.1:22\r\n\r\n`);
+    expect(answer).toMatch(/^HTTP\/1\.1 405 /);
+  });
+
+  it('carries a WebSocket to the app and back', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${p.gatewayPort}/direct`, {
+      headers: { host: prise },
+    });
+    const reply = await new Promise<string>((resolve, reject) => {
+      ws.on('open', () => ws.send('bonjour'));
+      ws.on('message', (data) => resolve(data.toString()));
+      ws.on('error', reject);
+    });
+    expect(reply).toBe('écho: bonjour');
+    ws.close();
+  });
+
+  it('keeps an app’s cookies to its own host: Domain= is removed', async () => {
+    const res = await p.citizen(prise, '/cookie');
+    expect(res.headers['set-cookie']).toEqual(['session=1; Path=/; HttpOnly', 'langue=fr']);
+  });
+
+  it('sends a strict Content-Security-Policy, no framing and nosniff with its own pages', async () => {
+    const res = await p.citizen('inconnu.interieur.localhost');
+    expect(res.status).toBe(404);
+    expect(res.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(res.headers['x-frame-options']).toBe('DENY');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
   });
 });

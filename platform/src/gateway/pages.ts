@@ -38,6 +38,17 @@ export const pages = {
     message:
       "Ce service reçoit plus de demandes qu'il ne peut en traiter. Patientez une minute puis réessayez : vos informations n'ont pas été perdues.",
   },
+  badRequest: {
+    status: 400,
+    title: 'Adresse invalide',
+    message:
+      "L'adresse demandée n'est pas valide. Vérifiez le lien ou saisissez à nouveau l'adresse du service.",
+  },
+  methodNotAllowed: {
+    status: 405,
+    title: 'Demande non prise en charge',
+    message: "Ce type de demande n'est pas accepté par les services publics de la plateforme.",
+  },
   timeout: {
     status: 504,
     title: 'Le service met trop de temps à répondre',
@@ -45,6 +56,18 @@ export const pages = {
       "Votre demande n'a pas abouti dans le délai prévu. Elle n'a peut-être pas été enregistrée : vérifiez avant de la renouveler.",
   },
 } satisfies Record<string, CitizenPage>;
+
+/**
+ * Headers of every page the gateway writes itself: nothing may load, run or
+ * frame it, and browsers must not guess its type.
+ */
+export const pageSecurityHeaders = {
+  'content-security-policy':
+    "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+} as const;
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 

@@ -1,80 +1,36 @@
-import { eq } from 'drizzle-orm';
-import type { Database } from '../db/database.ts';
-import { apps, ministries, quotas } from '../db/schema/index.ts';
+import type { CitizenRoute } from './route-snapshot.ts';
 
-export interface CitizenRoute {
-  appId: string;
-  ministryId: string;
-  /** The ministry's quota, applied per app by the gateway. */
-  maxRequestsPerMinute: number;
-  /** Null while the app has never had a working version. */
-  liveDeploymentId: string | null;
-}
+export type { CitizenRoute };
 
 /**
- * Host → live version, held in memory. It is refreshed when the reconciler
- * switches a version and periodically; when the database is unreachable the
- * last good table keeps serving, so citizens are not affected by a control
- * plane or database outage.
+ * Host → app and live version, held in the gateway's memory. It is replaced
+ * whole by each snapshot the control plane sends; between snapshots, and
+ * while no control plane answers, the last one keeps serving citizens.
  */
-/** Matches the quota table's default, for a ministry whose quota row is missing. */
-const DEFAULT_REQUESTS_PER_MINUTE = 6000;
-
 export class RouteTable {
-  readonly #db: Database;
   #routes = new Map<string, CitizenRoute>();
-  #timer: NodeJS.Timeout | undefined;
-  #lastError: string | undefined;
-
-  constructor(db: Database) {
-    this.#db = db;
-  }
+  #appsById = new Map<string, CitizenRoute>();
 
   lookup(ministry: string, app: string): CitizenRoute | undefined {
     return this.#routes.get(`${app}.${ministry}`);
   }
 
-  get lastError(): string | undefined {
-    return this.#lastError;
+  byAppId(appId: string): CitizenRoute | undefined {
+    return this.#appsById.get(appId);
   }
 
-  async refresh(): Promise<void> {
-    const rows = await this.#db
-      .select({
-        app: apps.name,
-        ministry: ministries.name,
-        appId: apps.id,
-        ministryId: apps.ministryId,
-        liveDeploymentId: apps.liveDeploymentId,
-        maxRequestsPerMinute: quotas.maxRequestsPerMinutePerApp,
-      })
-      .from(apps)
-      .innerJoin(ministries, eq(apps.ministryId, ministries.id))
-      .leftJoin(quotas, eq(quotas.ministryId, apps.ministryId));
+  get size(): number {
+    return this.#routes.size;
+  }
+
+  replace(routes: CitizenRoute[]): void {
     const next = new Map<string, CitizenRoute>();
-    for (const r of rows) {
-      next.set(`${r.app}.${r.ministry}`, {
-        appId: r.appId,
-        ministryId: r.ministryId,
-        liveDeploymentId: r.liveDeploymentId,
-        maxRequestsPerMinute: r.maxRequestsPerMinute ?? DEFAULT_REQUESTS_PER_MINUTE,
-      });
+    const byId = new Map<string, CitizenRoute>();
+    for (const r of routes) {
+      next.set(`${r.app}.${r.ministry}`, r);
+      byId.set(r.appId, r);
     }
     this.#routes = next;
-    this.#lastError = undefined;
-  }
-
-  /** Keeps the table fresh; a failed refresh keeps the previous table. */
-  start(intervalMs: number): void {
-    this.#timer = setInterval(() => {
-      this.refresh().catch((error: Error) => {
-        this.#lastError = error.message;
-      });
-    }, intervalMs);
-    this.#timer.unref();
-  }
-
-  stop(): void {
-    clearInterval(this.#timer);
+    this.#appsById = byId;
   }
 }

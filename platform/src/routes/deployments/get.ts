@@ -1,11 +1,8 @@
-import { and, eq } from 'drizzle-orm';
+import type { DeploymentResource } from '@gov/contract';
 import { access } from '../../auth/access.ts';
-import { deployments } from '../../db/schema/index.ts';
-import { notFound } from '../../errors.ts';
 import { defineRoute } from '../../http/route.ts';
-import { appFromPath } from '../lookup.ts';
+import { deploymentFromPath } from '../lookup.ts';
 import { presentDeployment } from '../present.ts';
-import type { DeploymentResource } from '../resources.ts';
 
 export type GetDeploymentResponse = DeploymentResource;
 
@@ -16,28 +13,7 @@ export const getDeployment = defineRoute({
   access: access.auditor,
   handler: async (c) => {
     const db = c.get('db');
-    const { ministry, app } = await appFromPath(c);
-    const ref = c.req.param('version') ?? '';
-    const byVersion = /^[1-9]\d{0,8}$/.test(ref);
-    const [row] =
-      byVersion || /^dep_[a-z2-7]{26}$/.test(ref)
-        ? await db
-            .select()
-            .from(deployments)
-            .where(
-              and(
-                eq(deployments.appId, app.id),
-                byVersion ? eq(deployments.version, Number(ref)) : eq(deployments.id, ref),
-              ),
-            )
-            .limit(1)
-        : [];
-    if (!row) {
-      throw notFound(
-        `version "${ref}" of app "${app.name}"`,
-        `list versions with \`gov deployments list ${app.name}\``,
-      );
-    }
+    const { ministry, app, deployment: row } = await deploymentFromPath(c);
     return c.json(
       (await presentDeployment(db, ministry, app, row)) satisfies GetDeploymentResponse,
     );

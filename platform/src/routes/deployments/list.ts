@@ -1,10 +1,10 @@
+import type { DeploymentResource } from '@gov/contract';
 import { desc, eq } from 'drizzle-orm';
 import { access } from '../../auth/access.ts';
 import { deployments } from '../../db/schema/index.ts';
 import { defineRoute } from '../../http/route.ts';
 import { appFromPath } from '../lookup.ts';
 import { presentDeployments } from '../present.ts';
-import type { DeploymentResource } from '../resources.ts';
 
 export interface ListDeploymentsResponse {
   deployments: DeploymentResource[];

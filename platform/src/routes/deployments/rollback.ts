@@ -1,5 +1,8 @@
+import type { DeploymentResource } from '@gov/contract';
+import { MAX_INT32 } from '@gov/contract';
 import { and, desc, eq, isNotNull, lt } from 'drizzle-orm';
 import { z } from 'zod';
+import { auditedChange } from '../../audit/middleware.ts';
 import { access } from '../../auth/access.ts';
 import { apps, type DeploymentRow, deployments } from '../../db/schema/index.ts';
 import { ApiError, notFound } from '../../errors.ts';
@@ -7,10 +10,9 @@ import { defineRoute } from '../../http/route.ts';
 import { parseJsonBody } from '../../http/validate.ts';
 import { appFromPath } from '../lookup.ts';
 import { presentDeployment, reloadDeployment } from '../present.ts';
-import type { DeploymentResource } from '../resources.ts';
 
 export const rollbackBody = z.strictObject({
-  version: z.number().int().min(1).optional(),
+  version: z.number().int().min(1).max(MAX_INT32).optional(),
 });
 export type RollbackRequest = z.infer<typeof rollbackBody>;
 export type RollbackResponse = DeploymentResource;
@@ -33,16 +35,22 @@ export const rollback = defineRoute({
     const bare = !c.req.header('content-type') && !Number(c.req.header('content-length') ?? 0);
     const body = bare ? {} : await parseJsonBody(c, rollbackBody.default({}));
     const target = await chooseTarget(db, app, body.version);
-    await db.update(apps).set({ desiredDeploymentId: target.id }).where(eq(apps.id, app.id));
-    c.set('auditTarget', {
-      type: 'deployment',
-      id: target.id,
-      details: { app: app.name, version: target.version },
+    await auditedChange(c, 202, async (tx) => {
+      await tx.update(apps).set({ desiredDeploymentId: target.id }).where(eq(apps.id, app.id));
+      return {
+        result: undefined,
+        target: {
+          type: 'deployment',
+          id: target.id,
+          details: { app: app.name, version: target.version },
+        },
+      };
     });
     c.get('reconciler').enqueue(app.id);
     const fresh = (await reloadDeployment(db, target.id)) ?? target;
+    const now = { ...app, desiredDeploymentId: target.id };
     return c.json(
-      (await presentDeployment(db, ministry, app, fresh)) satisfies RollbackResponse,
+      (await presentDeployment(db, ministry, now, fresh)) satisfies RollbackResponse,
       202,
     );
   },

@@ -2,8 +2,19 @@ import { access } from '../../auth/access.ts';
 import { pingDatabase } from '../../db/database.ts';
 import { defineRoute } from '../../http/route.ts';
 
-/** Readiness: the database answers and the boot reconcile has run. */
-export function readyz(isReady: () => boolean) {
+export interface RuntimeInfo {
+  driver: string;
+  /** How app memory and CPU limits are enforced right now. */
+  limits: string;
+}
+
+/**
+ * Readiness: the database answers and the boot reconcile has run. It also
+ * says how app limits are enforced here (the kernel's cgroups, the
+ * platform's watchdog, or Kubernetes), so an operator sees a degraded
+ * machine at once.
+ */
+export function readyz(isReady: () => boolean, runtime?: () => Promise<RuntimeInfo>) {
   return defineRoute({
     method: 'get',
     path: '/readyz',
@@ -15,7 +26,8 @@ export function readyz(isReady: () => boolean) {
       } catch {
         return c.json({ status: 'database_unreachable' }, 503);
       }
-      return c.json({ status: 'ready' });
+      const info = await runtime?.().catch(() => undefined);
+      return c.json({ status: 'ready', ...(info ? { runtime: info } : {}) });
     },
   });
 }

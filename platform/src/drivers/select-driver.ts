@@ -1,0 +1,42 @@
+import type { PlatformConfig } from '../config.ts';
+import type { ClusterDriver, EndpointResolver } from './driver.ts';
+import { agentSocketPath, LocalDriver } from './local/local-driver.ts';
+
+/**
+ * The driver this configuration asks for: the local agent's (embedded
+ * default) or the national cluster's (GOV_DRIVER=kubernetes, with the
+ * in-cluster service account or KUBECONFIG).
+ */
+export async function selectDriver(
+  config: PlatformConfig,
+  log: (entry: Record<string, unknown>) => void,
+): Promise<ClusterDriver & EndpointResolver> {
+  if (config.driver === 'local') {
+    return new LocalDriver({ socketPath: agentSocketPath(config.dataDir), log });
+  }
+  const { KubeConfig } = await import('@kubernetes/client-node');
+  const { KubernetesDriver } = await import('./kubernetes/kubernetes-driver.ts');
+  const kubeConfig = new KubeConfig();
+  // In a pod: its service account; elsewhere: KUBECONFIG or ~/.kube/config.
+  kubeConfig.loadFromDefault();
+  const k8s = config.kubernetes;
+  return new KubernetesDriver({
+    kubeConfig,
+    runtimeImage: k8s.runtimeImage,
+    platform: {
+      namespace: k8s.platformNamespace,
+      gatewayPodLabels: {
+        'app.kubernetes.io/component': 'gateway',
+        'app.kubernetes.io/part-of': 'gov-platform',
+      },
+      controlPlanePodLabels: {
+        'app.kubernetes.io/component': 'control-plane',
+        'app.kubernetes.io/part-of': 'gov-platform',
+      },
+      controlPlanePort: config.apiPort,
+    },
+    progressDeadlineSeconds: k8s.progressDeadlineSeconds,
+    routing: k8s.routing,
+    log,
+  });
+}

@@ -1,0 +1,103 @@
+import type http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { capability } from '../auth/internal-secret.ts';
+import type { PlatformConfig } from '../config.ts';
+import type { EndpointResolver } from '../drivers/driver.ts';
+import { createGateway } from './gateway.ts';
+import { RequestLog } from './request-log.ts';
+import { RouteSubscription } from './route-subscription.ts';
+import { RouteTable } from './route-table.ts';
+import { UsageReporter } from './usage-reporter.ts';
+
+/** How often counted usage goes to the control plane. */
+const USAGE_REPORT_MS = 5_000;
+/** How often served requests go to the apps' logs: soon enough for `gov logs --follow`. */
+const REQUEST_LOG_MS = 500;
+
+export interface RunningGateway {
+  gatewayUrl: string;
+  port: number;
+  table: RouteTable;
+  routes: RouteSubscription;
+  usage: UsageReporter;
+  stop(): Promise<void>;
+}
+
+/**
+ * The citizen gateway as its own process (or in-process for tests): routes
+ * pushed by a control plane, endpoints and wake-ups from the driver. It
+ * shares no event loop with the database, and keeps serving while every
+ * control plane is down.
+ */
+export async function startGateway(
+  config: PlatformConfig,
+  deps: {
+    resolver: EndpointResolver;
+    controlPlaneUrl: string;
+    internalSecret: Buffer;
+    log: (entry: Record<string, unknown>) => void;
+  },
+): Promise<RunningGateway> {
+  const token = capability(deps.internalSecret, 'gateway');
+  const table = new RouteTable();
+  const routes = new RouteSubscription({
+    table,
+    controlPlaneUrl: deps.controlPlaneUrl,
+    token,
+    cacheFile:
+      config.driver === 'local' ? path.join(config.dataDir, 'run', 'routes.json') : undefined,
+    log: deps.log,
+  });
+  await routes.start();
+  const usage = new UsageReporter(deps.controlPlaneUrl, token);
+  usage.start(USAGE_REPORT_MS);
+  const requestLog = new RequestLog(deps.resolver, deps.log);
+  requestLog.start(REQUEST_LOG_MS);
+  const server = createGateway({
+    table,
+    resolver: deps.resolver,
+    baseDomain: config.baseDomain,
+    requestTimeoutMs: config.requestTimeoutMs,
+    nextRoutes: (timeoutMs) => routes.nextSnapshot(timeoutMs),
+    usage,
+    requestLog,
+    log: deps.log,
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.gatewayPort, config.bindHost, () =>
+      resolve((server.address() as AddressInfo).port),
+    );
+  });
+  let stopping: Promise<void> | undefined;
+  return {
+    gatewayUrl: `http://${config.baseDomain}:${port}`,
+    port,
+    table,
+    routes,
+    usage,
+    stop: () => {
+      stopping ??= (async () => {
+        await drain(server);
+        routes.stop();
+        await usage.stop();
+        await requestLog.stop();
+        await deps.resolver.close();
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** Stops accepting, lets requests in flight finish (bounded), then closes what is left. */
+function drain(server: http.Server, graceMs = 10_000): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
