@@ -1,5 +1,6 @@
 import { desc, sql } from 'drizzle-orm';
 import type { Database } from '../db/database.ts';
+import { safeJson, safeText } from '../db/safe-text.ts';
 import { type AuditRecordRow, auditLog } from '../db/schema/index.ts';
 import { GENESIS_HASH, recordHash } from './chain.ts';
 
@@ -22,19 +23,21 @@ export async function appendAudit(db: Database, entry: AuditEntry): Promise<Audi
       .from(auditLog)
       .orderBy(desc(auditLog.seq))
       .limit(1);
+    // Whatever a request carried, the record can be stored: text is made storable.
+    const text = (v: string | null | undefined) => (v == null ? null : safeText(v, 512));
     const unhashed = {
       seq: (last?.seq ?? 0) + 1,
       at: new Date(),
       actorType: entry.actorType,
-      actorId: entry.actorId,
-      action: entry.action,
-      targetType: entry.targetType,
-      targetId: entry.targetId ?? null,
-      ministryId: entry.ministryId ?? null,
-      sourceIp: entry.sourceIp ?? null,
-      tokenId: entry.tokenId ?? null,
+      actorId: safeText(entry.actorId, 512),
+      action: safeText(entry.action, 128),
+      targetType: safeText(entry.targetType, 128),
+      targetId: text(entry.targetId),
+      ministryId: text(entry.ministryId),
+      sourceIp: text(entry.sourceIp),
+      tokenId: text(entry.tokenId),
       outcome: entry.outcome,
-      details: entry.details ?? {},
+      details: safeJson(entry.details ?? {}),
       prevHash: last?.hash ?? GENESIS_HASH,
     };
     const record = { ...unhashed, hash: recordHash(unhashed) };

@@ -1,7 +1,8 @@
+import { type AuditRecordResource, instantSchema } from '@gov/contract';
 import { and, asc, eq, gt, gte, lte, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '../db/database.ts';
-import { type AuditRecordRow, auditLog } from '../db/schema/index.ts';
+import { auditLog } from '../db/schema/index.ts';
 
 export const auditQuerySchema = z.strictObject({
   action: z
@@ -10,17 +11,15 @@ export const auditQuerySchema = z.strictObject({
     .optional(),
   outcome: z.enum(['success', 'denied', 'failure']).optional(),
   actor: z.string().max(64).optional(),
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
+  from: instantSchema.optional(),
+  to: instantSchema.optional(),
   /** Cursor: records after this position in the chain. */
-  after: z.coerce.number().int().min(0).default(0),
+  after: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 export type AuditQuery = z.infer<typeof auditQuerySchema>;
 
-export interface AuditRecordResource extends Omit<AuditRecordRow, 'at'> {
-  at: string;
-}
+export type { AuditRecordResource };
 
 /** One page of the log, oldest first; `next` is the cursor for the following page. */
 export async function queryAudit(db: Database, query: AuditQuery, ministryId?: string) {

@@ -9,9 +9,12 @@ import type { MinistryRole } from '../db/schema/index.ts';
  * - ministry: a role of at least `minimum` in the :ministry of the path
  *   (operators always pass). No role there at all answers 404, like a
  *   ministry that does not exist, so nothing leaks across ministries.
+ * - capability: the platform's own parts (a runtime fetching an artifact, a
+ *   gateway), holding a capability derived from the internal secret.
  */
 export type Access =
   | { kind: 'public' }
+  | { kind: 'capability'; purpose: 'artifact' | 'secrets' | 'gateway' }
   | { kind: 'authenticated' }
   | { kind: 'operator' }
   | { kind: 'ministry'; minimum: MinistryRole };
@@ -23,4 +26,8 @@ export const access = {
   auditor: { kind: 'ministry', minimum: 'auditor' },
   developer: { kind: 'ministry', minimum: 'developer' },
   admin: { kind: 'ministry', minimum: 'admin' },
+  artifactReader: { kind: 'capability', purpose: 'artifact' },
+  /** A runtime starting one version, reading that version's secrets. */
+  secretsReader: { kind: 'capability', purpose: 'secrets' },
+  gateway: { kind: 'capability', purpose: 'gateway' },
 } as const satisfies Record<string, Access>;

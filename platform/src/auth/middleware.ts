@@ -1,3 +1,4 @@
+import { roleTooLow } from '@gov/contract';
 import type { MiddlewareHandler } from 'hono';
 import { ApiError, notFound } from '../errors.ts';
 import { clientIp } from '../http/client-ip.ts';
@@ -10,12 +11,22 @@ import { findActiveToken } from './tokens.ts';
 
 /**
  * Bearer authentication. Every failure answers the same 401, so nothing
- * says which tokens exist; repeated failures from one address are cut off
- * with 429 before any lookup is made.
+ * says which tokens exist. Failed attempts are counted per address, and past
+ * the limit a failing address gets 429 instead; valid credentials are never
+ * refused because of that counter, so nobody behind the same NAT can lock
+ * an operator out by guessing.
  */
 export function authenticate(failures: FixedWindowLimiter): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     const ip = clientIp(c);
+    const header = c.req.header('authorization');
+    const match = header ? /^Bearer (\S+)$/i.exec(header) : null;
+    const row = match?.[1] ? await findActiveToken(c.get('db'), match[1]) : undefined;
+    const principal = row ? await principalForToken(c.get('db'), row) : undefined;
+    if (principal) {
+      c.set('principal', principal);
+      return next();
+    }
     const blocked = failures.check(ip);
     if (!blocked.allowed) {
       c.header('retry-after', String(blocked.retryAfterSeconds));
@@ -25,28 +36,19 @@ export function authenticate(failures: FixedWindowLimiter): MiddlewareHandler<Ap
         `wait ${blocked.retryAfterSeconds} s`,
       );
     }
-    const header = c.req.header('authorization');
-    const match = header ? /^Bearer (\S+)$/i.exec(header) : null;
+    failures.hit(ip);
     if (!match?.[1]) {
-      failures.hit(ip);
       throw new ApiError(
         'unauthenticated',
         'this request needs an API token',
         'sign in with `gov login`, or send "Authorization: Bearer <token>"',
       );
     }
-    const row = await findActiveToken(c.get('db'), match[1]);
-    const principal = row ? await principalForToken(c.get('db'), row) : undefined;
-    if (!principal) {
-      failures.hit(ip);
-      throw new ApiError(
-        'unauthenticated',
-        'the API token is invalid, expired or revoked',
-        'sign in again with `gov login`, or ask an admin for a new token',
-      );
-    }
-    c.set('principal', principal);
-    await next();
+    throw new ApiError(
+      'unauthenticated',
+      'the API token is invalid, expired or revoked',
+      'sign in again with `gov login`, or ask an admin for a new token',
+    );
   };
 }
 
@@ -67,7 +69,10 @@ export function authorize(rule: Access): MiddlewareHandler<ApiEnv> {
       const role = ministry ? principal.roles.get(ministry.id) : undefined;
       // No role in that ministry: exactly the answer for a ministry that does not exist.
       if (!ministry || (!principal.operator && role === undefined)) {
-        if (ministry) c.set('accessDenied', true);
+        if (ministry) {
+          c.set('accessDenied', true);
+          c.set('probedMinistryId', ministry.id);
+        }
         throw notFound(
           `ministry "${name}"`,
           'list the ministries you belong to with GET /v1/ministries',
@@ -75,11 +80,8 @@ export function authorize(rule: Access): MiddlewareHandler<ApiEnv> {
       }
       if (rule.kind === 'ministry' && !principal.operator && !roleAtLeast(role, rule.minimum)) {
         c.set('accessDenied', true);
-        throw new ApiError(
-          'forbidden',
-          `your role in ministry "${name}" is ${role}; this needs ${rule.minimum} or higher`,
-          `ask an admin of ministry "${name}" for the ${rule.minimum} role`,
-        );
+        const { message, hint } = roleTooLow(name, role, rule.minimum);
+        throw new ApiError('forbidden', message, hint);
       }
       c.set('ministry', ministry);
     }

@@ -21,12 +21,17 @@ export interface IssuedToken {
 }
 
 export type TokenInput = Pick<ApiTokenRow, 'kind' | 'label' | 'createdBy'> &
-  Partial<Pick<ApiTokenRow, 'memberId' | 'role' | 'ministryId'>> & { expiresInDays: number };
+  Partial<Pick<ApiTokenRow, 'memberId' | 'role' | 'ministryId'>> & {
+    expiresInDays: number;
+    /** A token never outlives the credential that created it. */
+    notAfter?: Date | null;
+  };
 
 export async function issueToken(db: Database, input: TokenInput): Promise<IssuedToken> {
   const secret = TOKEN_PREFIX + randomBytes(32).toString('base64url');
   const id = newId('token');
-  const expiresAt = new Date(Date.now() + input.expiresInDays * DAY_MS);
+  const asked = Date.now() + input.expiresInDays * DAY_MS;
+  const expiresAt = new Date(input.notAfter ? Math.min(asked, input.notAfter.getTime()) : asked);
   await db.insert(apiTokens).values({
     id,
     tokenHash: hashToken(secret),

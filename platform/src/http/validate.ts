@@ -1,3 +1,4 @@
+import { hasUnstorableText, jsonDepth, MAX_JSON_DEPTH } from '@gov/contract';
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import { ApiError } from '../errors.ts';
@@ -55,6 +56,19 @@ export async function parseJsonBody<S extends z.ZodType>(
       `the request body is not valid JSON: ${(error as Error).message}`,
     );
   }
+  if (jsonDepth(value) > MAX_JSON_DEPTH) {
+    throw new ApiError(
+      options.invalidCode ?? 'invalid_request',
+      `the request body nests deeper than ${MAX_JSON_DEPTH} levels`,
+    );
+  }
+  if (hasUnstorableText(value)) {
+    throw new ApiError(
+      options.invalidCode ?? 'invalid_request',
+      'the request body contains a NUL character or a lone surrogate',
+      'send valid UTF-8 text without control characters',
+    );
+  }
   return validate(schema, value, options.invalidCode ?? 'invalid_request');
 }
 
@@ -69,5 +83,11 @@ export function validate<S extends z.ZodType>(
     const where = issue.path.length ? issue.path.join('.') : 'body';
     return `${where}: ${issue.message}`;
   });
-  throw new ApiError(code, first.join('; '));
+  // A misspelt field is answered with the fields there are, so the fix is one look away.
+  const shape = (schema as { shape?: Record<string, unknown> }).shape;
+  const misspelt = result.error.issues.some(
+    (issue) => issue.code === 'unrecognized_keys' && issue.path.length === 0,
+  );
+  const hint = misspelt && shape ? `the fields are: ${Object.keys(shape).join(', ')}` : undefined;
+  throw new ApiError(code, first.join('; '), hint);
 }

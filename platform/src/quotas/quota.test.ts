@@ -14,15 +14,15 @@ afterAll(() => p.close());
 const setQuota = (body: Record<string, number>) =>
   p.call('PATCH', '/v1/ministries/sante/quota', body);
 const counts = async () => ({
-  apps: await p.database.db.$count(apps),
-  deployments: await p.database.db.$count(deployments),
+  apps: await p.platform.database.db.$count(apps),
+  deployments: await p.platform.database.db.$count(deployments),
 });
 
 describe('quotas at deploy', () => {
   it('lets operators read and change a ministry quota, audited with before and after', async () => {
     const before = await p.call('GET', '/v1/ministries/sante/quota');
     expect(before.json.limits).toMatchObject({ maxApps: 10, maxDeploymentsPerDay: 50 });
-    expect(before.json.usage).toEqual({ apps: 1, deploymentsLastDay: 1 });
+    expect(before.json.usage).toEqual({ apps: 1, deploymentsLastDay: 1, kvBytes: 0 });
     const after = await setQuota({ maxApps: 1 });
     expect(after.status).toBe(200);
     expect(after.json.limits.maxApps).toBe(1);
@@ -66,14 +66,16 @@ describe('quotas at deploy', () => {
     expect(third.json.error.message).toMatch(
       /2 deployments in the last 24 hours, its quota is 2 a day/,
     );
-    await p.reconciler.idle();
   });
 });
 
 describe('requests per minute at the gateway', () => {
   it('answers 429 with Retry-After and a French page past the quota', async () => {
     await setQuota({ maxRequestsPerMinutePerApp: 3 });
-    await p.table.refresh();
+    // The gateway hears of the new limit at once: the next request is counted against it.
+    await expect
+      .poll(() => p.platform.gateway.table.lookup('sante', 'accueil')?.maxRequestsPerMinute)
+      .toBe(3);
     const statuses: number[] = [];
     let refused: Awaited<ReturnType<typeof p.citizen>> | undefined;
     // Seven requests cross at most one minute boundary, so at least one is over 3 a minute.
@@ -87,18 +89,20 @@ describe('requests per minute at the gateway', () => {
     expect(refused?.body).toContain('lang="fr"');
     expect(Number(refused?.headers['retry-after'])).toBeGreaterThan(0);
     await setQuota({ maxRequestsPerMinutePerApp: 6000 });
-    await p.table.refresh();
+    await expect
+      .poll(() => p.platform.gateway.table.lookup('sante', 'accueil')?.maxRequestsPerMinute)
+      .toBe(6000);
   });
 });
 
 describe('metered usage', () => {
   it('counts requests, errors and bytes per app per minute, readable against the quota', async () => {
-    await p.meter.flush();
+    await p.platform.gateway.usage.flush();
     const before = (await p.call('GET', '/v1/ministries/sante/usage')).json.apps[0]?.requests ?? 0;
     for (let i = 0; i < 4; i++) {
       await p.citizen('accueil.sante.localhost', '/', { method: 'POST', body: 'nom=Keita' });
     }
-    await p.meter.flush();
+    await p.platform.gateway.usage.flush();
     const usage = await p.call('GET', '/v1/ministries/sante/usage');
     expect(usage.json.quota).toEqual({ maxRequestsPerMinutePerApp: 6000 });
     const [accueil] = usage.json.apps;

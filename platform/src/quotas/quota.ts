@@ -5,8 +5,18 @@ import { ApiError } from '../errors.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export async function quotaFor(db: Database, ministryId: string): Promise<QuotaRow> {
-  const [row] = await db.select().from(quotas).where(eq(quotas.ministryId, ministryId)).limit(1);
+/**
+ * The ministry's quota. With `lock`, the row is locked until the caller's
+ * transaction ends, so concurrent creations check and insert one at a time
+ * and can never exceed it together.
+ */
+export async function quotaFor(
+  db: Database,
+  ministryId: string,
+  options: { lock?: boolean } = {},
+): Promise<QuotaRow> {
+  const query = db.select().from(quotas).where(eq(quotas.ministryId, ministryId)).limit(1);
+  const [row] = options.lock ? await query.for('update') : await query;
   if (row) return row;
   // Every ministry gets its quota row at creation; this covers one created before quotas existed.
   const [created] = await db
@@ -14,7 +24,7 @@ export async function quotaFor(db: Database, ministryId: string): Promise<QuotaR
     .values({ ministryId })
     .onConflictDoNothing()
     .returning();
-  return created ?? (await quotaFor(db, ministryId));
+  return created ?? (await quotaFor(db, ministryId, options));
 }
 
 /**
@@ -62,8 +72,9 @@ export async function quotaUsage(db: Database, ministryId: string) {
   };
 }
 
+/** Call inside the creating transaction: the quota row stays locked until it commits. */
 export async function assertCanCreateApp(db: Database, ministry: MinistryRow): Promise<void> {
-  const quota = await quotaFor(db, ministry.id);
+  const quota = await quotaFor(db, ministry.id, { lock: true });
   const used = await appsInUse(db, ministry.id);
   if (used >= quota.maxApps) {
     throw quotaExceeded(
@@ -77,12 +88,13 @@ export async function assertCanCreateApp(db: Database, ministry: MinistryRow): P
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
+/** Call inside the deploying transaction: the quota row stays locked until it commits. */
 export async function assertCanDeploy(
   db: Database,
   ministry: MinistryRow,
   request: { bundleBytes: number; memoryMib: number; instances: number },
 ): Promise<void> {
-  const quota = await quotaFor(db, ministry.id);
+  const quota = await quotaFor(db, ministry.id, { lock: true });
   if (request.bundleBytes > quota.maxBundleBytes) {
     throw quotaExceeded(
       ministry,

@@ -1,11 +1,14 @@
+import { MAX_INT32 } from '@gov/contract';
 import { lt, sql } from 'drizzle-orm';
 import type { Database } from '../db/database.ts';
 import { usageMinutes } from '../db/schema/index.ts';
 
-interface Tally {
+/** Traffic of one app in one minute. */
+export interface UsageTallyRow {
   appId: string;
   ministryId: string;
-  minute: Date;
+  /** Start of the minute, ISO 8601. */
+  minute: string;
   requests: number;
   errors: number;
   bytesIn: number;
@@ -15,21 +18,15 @@ interface Tally {
 /** Usage is kept at least 30 days; a little more so a month's report is always complete. */
 export const USAGE_RETENTION_DAYS = 35;
 const MINUTE_MS = 60_000;
+/** A gateway cut off from every control plane keeps at most this many tallies (a day of 100 apps). */
+const MAX_PENDING = 150_000;
 
 /**
- * Counts citizen traffic per app per minute in memory and adds it to the
- * database in batches, so the gateway's hot path never waits on storage.
- * If the database is unreachable the tallies wait for the next flush.
+ * Counts citizen traffic per app per minute in memory, so the gateway's hot
+ * path never waits on storage; the counts are handed on in batches.
  */
-export class UsageMeter {
-  readonly #db: Database;
-  #pending = new Map<string, Tally>();
-  #timer: NodeJS.Timeout | undefined;
-  #lastPrune = 0;
-
-  constructor(db: Database) {
-    this.#db = db;
-  }
+export class UsageTally {
+  #pending = new Map<string, UsageTallyRow>();
 
   record(
     appId: string,
@@ -38,66 +35,72 @@ export class UsageMeter {
     bytesIn: number,
     bytesOut: number,
     now = Date.now(),
-  ) {
-    const minute = new Date(Math.floor(now / MINUTE_MS) * MINUTE_MS);
-    const key = `${appId}|${minute.getTime()}`;
-    let tally = this.#pending.get(key);
-    if (!tally) {
-      tally = { appId, ministryId, minute, requests: 0, errors: 0, bytesIn: 0, bytesOut: 0 };
-      this.#pending.set(key, tally);
-    }
+  ): void {
+    const minute = new Date(Math.floor(now / MINUTE_MS) * MINUTE_MS).toISOString();
+    const tally = this.#row(appId, ministryId, minute);
     tally.requests += 1;
     if (status >= 500) tally.errors += 1;
     tally.bytesIn += bytesIn;
     tally.bytesOut += bytesOut;
   }
 
-  async flush(): Promise<void> {
-    const batch = [...this.#pending.values()];
+  /** Takes everything counted so far. */
+  drain(): UsageTallyRow[] {
+    const rows = [...this.#pending.values()];
     this.#pending = new Map();
-    try {
-      for (const t of batch) {
-        await this.#db
-          .insert(usageMinutes)
-          .values(t)
-          .onConflictDoUpdate({
-            target: [usageMinutes.appId, usageMinutes.minute],
-            set: {
-              requests: sql`${usageMinutes.requests} + ${t.requests}`,
-              errors: sql`${usageMinutes.errors} + ${t.errors}`,
-              bytesIn: sql`${usageMinutes.bytesIn} + ${t.bytesIn}`,
-              bytesOut: sql`${usageMinutes.bytesOut} + ${t.bytesOut}`,
-            },
-          });
-      }
-      if (Date.now() - this.#lastPrune > 60 * MINUTE_MS) {
-        this.#lastPrune = Date.now();
-        const cutoff = new Date(Date.now() - USAGE_RETENTION_DAYS * 24 * 60 * MINUTE_MS);
-        await this.#db.delete(usageMinutes).where(lt(usageMinutes.minute, cutoff));
-      }
-    } catch {
-      // Keep what was not written for the next flush (a tally written twice is worse than late).
-      for (const t of batch) {
-        const key = `${t.appId}|${t.minute.getTime()}`;
-        const current = this.#pending.get(key);
-        if (!current) this.#pending.set(key, t);
-        else {
-          current.requests += t.requests;
-          current.errors += t.errors;
-          current.bytesIn += t.bytesIn;
-          current.bytesOut += t.bytesOut;
-        }
-      }
+    return rows;
+  }
+
+  /** Puts back what could not be handed on, merged with what was counted since. */
+  restore(rows: UsageTallyRow[]): void {
+    for (const r of rows) {
+      if (this.#pending.size >= MAX_PENDING) return;
+      const tally = this.#row(r.appId, r.ministryId, r.minute);
+      tally.requests += r.requests;
+      tally.errors += r.errors;
+      tally.bytesIn += r.bytesIn;
+      tally.bytesOut += r.bytesOut;
     }
   }
 
-  start(intervalMs: number): void {
-    this.#timer = setInterval(() => void this.flush(), intervalMs);
-    this.#timer.unref();
+  #row(appId: string, ministryId: string, minute: string): UsageTallyRow {
+    const key = `${appId}|${minute}`;
+    let tally = this.#pending.get(key);
+    if (!tally) {
+      tally = { appId, ministryId, minute, requests: 0, errors: 0, bytesIn: 0, bytesOut: 0 };
+      this.#pending.set(key, tally);
+    }
+    return tally;
   }
+}
 
-  async stop(): Promise<void> {
-    clearInterval(this.#timer);
-    await this.flush();
+/** Byte counters are read back as JavaScript numbers: exact up to here. */
+const MAX_BYTES = Number.MAX_SAFE_INTEGER;
+
+let lastPrune = 0;
+
+/** Adds counted traffic to the database, and prunes what is past retention now and then. */
+export async function addUsage(db: Database, rows: UsageTallyRow[]): Promise<void> {
+  for (const t of rows) {
+    await db
+      .insert(usageMinutes)
+      .values({ ...t, minute: new Date(t.minute) })
+      .onConflictDoUpdate({
+        target: [usageMinutes.appId, usageMinutes.minute],
+        // Counters saturate at what their column holds, so a batch that would
+        // overflow one is still stored: the gateway puts a refused batch back
+        // and sends it again, so a failure here would repeat.
+        set: {
+          requests: sql`least(${usageMinutes.requests}::bigint + ${t.requests}, ${MAX_INT32})`,
+          errors: sql`least(${usageMinutes.errors}::bigint + ${t.errors}, ${MAX_INT32})`,
+          bytesIn: sql`least(${usageMinutes.bytesIn}::numeric + ${t.bytesIn}, ${MAX_BYTES})`,
+          bytesOut: sql`least(${usageMinutes.bytesOut}::numeric + ${t.bytesOut}, ${MAX_BYTES})`,
+        },
+      });
+  }
+  if (Date.now() - lastPrune > 60 * MINUTE_MS) {
+    lastPrune = Date.now();
+    const cutoff = new Date(Date.now() - USAGE_RETENTION_DAYS * 24 * 60 * MINUTE_MS);
+    await db.delete(usageMinutes).where(lt(usageMinutes.minute, cutoff));
   }
 }

@@ -1,11 +1,12 @@
+import { instantSchema } from '@gov/contract';
 import { and, eq, gte, lt, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '../db/database.ts';
 import { usageMinutes } from '../db/schema/index.ts';
 
 export const usageRangeSchema = z.strictObject({
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
+  from: instantSchema.optional(),
+  to: instantSchema.optional(),
 });
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -17,9 +18,10 @@ export function usageRange(query: z.infer<typeof usageRangeSchema>) {
   return { from, to };
 }
 
+// Sums are bigint: a day of minutes near the integer column's limit adds up past it.
 const totals = {
-  requests: sql<number>`coalesce(sum(${usageMinutes.requests}), 0)::int`,
-  errors: sql<number>`coalesce(sum(${usageMinutes.errors}), 0)::int`,
+  requests: sql<number>`coalesce(sum(${usageMinutes.requests}), 0)::bigint`,
+  errors: sql<number>`coalesce(sum(${usageMinutes.errors}), 0)::bigint`,
   bytesIn: sql<number>`coalesce(sum(${usageMinutes.bytesIn}), 0)::bigint`,
   bytesOut: sql<number>`coalesce(sum(${usageMinutes.bytesOut}), 0)::bigint`,
   peakRequestsPerMinute: sql<number>`coalesce(max(${usageMinutes.requests}), 0)::int`,
@@ -37,7 +39,13 @@ export async function usageByApp(db: Database, ministryId: string, from: Date, t
       ),
     )
     .groupBy(usageMinutes.appId);
-  return rows.map((r) => ({ ...r, bytesIn: Number(r.bytesIn), bytesOut: Number(r.bytesOut) }));
+  return rows.map((r) => ({
+    ...r,
+    requests: Number(r.requests),
+    errors: Number(r.errors),
+    bytesIn: Number(r.bytesIn),
+    bytesOut: Number(r.bytesOut),
+  }));
 }
 
 export async function usageMinutesOf(db: Database, appId: string, from: Date, to: Date) {

@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
+import { auditedChange } from '../../audit/middleware.ts';
 import { access } from '../../auth/access.ts';
 import { roleAtLeast } from '../../auth/principal.ts';
 import { members, memberships, ministryRoles } from '../../db/schema/index.ts';
@@ -36,14 +37,19 @@ export const grantRole = defineRoute({
         'they must sign in once (gov login or the admin panel) first',
       );
     }
-    await db
-      .insert(memberships)
-      .values({ memberId: member.id, ministryId: ministry.id, role: body.role })
-      .onConflictDoUpdate({
-        target: [memberships.memberId, memberships.ministryId],
-        set: { role: body.role },
-      });
-    c.set('auditTarget', { type: 'member', id: member.id, details: { role: body.role } });
+    await auditedChange(c, 200, async (tx) => {
+      await tx
+        .insert(memberships)
+        .values({ memberId: member.id, ministryId: ministry.id, role: body.role })
+        .onConflictDoUpdate({
+          target: [memberships.memberId, memberships.ministryId],
+          set: { role: body.role },
+        });
+      return {
+        result: undefined,
+        target: { type: 'member', id: member.id, details: { role: body.role } },
+      };
+    });
     return c.json({
       id: member.id,
       email: member.email,

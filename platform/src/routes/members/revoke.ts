@@ -1,4 +1,5 @@
 import { and, eq } from 'drizzle-orm';
+import { auditedChange } from '../../audit/middleware.ts';
 import { access } from '../../auth/access.ts';
 import { memberships } from '../../db/schema/index.ts';
 import { notFound } from '../../errors.ts';
@@ -11,15 +12,16 @@ export const revokeRole = defineRoute({
   audit: 'member.revoke',
   handler: async (c) => {
     const memberId = c.req.param('member') ?? '';
-    const [removed] = await c
-      .get('db')
-      .delete(memberships)
-      .where(
-        and(eq(memberships.memberId, memberId), eq(memberships.ministryId, c.get('ministry').id)),
-      )
-      .returning({ memberId: memberships.memberId });
-    if (!removed) throw notFound(`member "${memberId}" in this ministry`);
-    c.set('auditTarget', { type: 'member', id: memberId });
+    await auditedChange(c, 204, async (tx) => {
+      const [removed] = await tx
+        .delete(memberships)
+        .where(
+          and(eq(memberships.memberId, memberId), eq(memberships.ministryId, c.get('ministry').id)),
+        )
+        .returning({ memberId: memberships.memberId });
+      if (!removed) throw notFound(`member "${memberId}" in this ministry`);
+      return { result: undefined, target: { type: 'member', id: memberId } };
+    });
     return c.body(null, 204);
   },
 });

@@ -1,13 +1,26 @@
+import type { Context } from 'hono';
 import { access } from '../../auth/access.ts';
 import type { QuotaRow } from '../../db/schema/index.ts';
+import type { ApiEnv } from '../../http/env.ts';
 import { defineRoute } from '../../http/route.ts';
 import { quotaFor, quotaUsage } from '../../quotas/quota.ts';
 
 export interface QuotaResource {
   ministry: string;
   limits: Omit<QuotaRow, 'ministryId' | 'updatedAt' | 'updatedBy'>;
-  usage: { apps: number; deploymentsLastDay: number };
+  /** `kvBytes`: what the ministry keeps in KV and D1; null where the cluster does not say. */
+  usage: { apps: number; deploymentsLastDay: number; kvBytes: number | null };
   updatedAt: string;
+}
+
+/** The quota's usage figures, storage included when the driver counts it. */
+export async function usageOf(
+  c: Context<ApiEnv>,
+  ministryId: string,
+): Promise<QuotaResource['usage']> {
+  const counted = c.get('storageUsage');
+  const kvBytes = counted ? await counted(ministryId).catch(() => null) : null;
+  return { ...(await quotaUsage(c.get('db'), ministryId)), kvBytes };
 }
 
 export function presentQuota(
@@ -28,6 +41,6 @@ export const getQuota = defineRoute({
     const db = c.get('db');
     const ministry = c.get('ministry');
     const quota = await quotaFor(db, ministry.id);
-    return c.json(presentQuota(ministry.name, quota, await quotaUsage(db, ministry.id)));
+    return c.json(presentQuota(ministry.name, quota, await usageOf(c, ministry.id)));
   },
 });

@@ -1,12 +1,13 @@
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
+import { auditedChange } from '../../audit/middleware.ts';
 import { access } from '../../auth/access.ts';
-import { quotas } from '../../db/schema/index.ts';
+import { apps, quotas } from '../../db/schema/index.ts';
 import { ApiError } from '../../errors.ts';
 import { defineRoute } from '../../http/route.ts';
 import { parseJsonBody } from '../../http/validate.ts';
-import { quotaFor, quotaUsage } from '../../quotas/quota.ts';
-import { presentQuota } from './get.ts';
+import { quotaFor } from '../../quotas/quota.ts';
+import { presentQuota, usageOf } from './get.ts';
 
 const limit = (max: number) => z.number().int().min(0).max(max);
 
@@ -41,19 +42,30 @@ export const updateQuota = defineRoute({
       );
     }
     const before = await quotaFor(db, ministry.id);
-    const [after] = await db
-      .update(quotas)
-      .set({ ...body, updatedAt: new Date(), updatedBy: c.get('principal').actorId })
-      .where(eq(quotas.ministryId, ministry.id))
-      .returning();
-    if (!after) throw new Error('quota row vanished');
-    const changes = Object.fromEntries(
-      Object.keys(body).map((k) => [
-        k,
-        { from: before[k as keyof typeof before], to: after[k as keyof typeof after] },
-      ]),
-    );
-    c.set('auditTarget', { type: 'quota', id: ministry.id, details: { changes } });
-    return c.json(presentQuota(ministry.name, after, await quotaUsage(db, ministry.id)));
+    const after = await auditedChange(c, 200, async (tx) => {
+      const [updated] = await tx
+        .update(quotas)
+        .set({ ...body, updatedAt: new Date(), updatedBy: c.get('principal').actorId })
+        .where(eq(quotas.ministryId, ministry.id))
+        .returning();
+      if (!updated) throw new Error('quota row vanished');
+      const changes = Object.fromEntries(
+        Object.keys(body).map((k) => [
+          k,
+          { from: before[k as keyof typeof before], to: updated[k as keyof typeof updated] },
+        ]),
+      );
+      return { result: updated, target: { type: 'quota', id: ministry.id, details: { changes } } };
+    });
+    // The gateway applies a new requests-per-minute limit as soon as it hears of it,
+    // and reconciling the ministry's apps applies the ministry's new spec to the
+    // cluster (the KV limit in the storage service, the ResourceQuota on Kubernetes).
+    await c.get('routes').changed();
+    const owned = await db
+      .select({ id: apps.id })
+      .from(apps)
+      .where(eq(apps.ministryId, ministry.id));
+    for (const app of owned) c.get('reconciler').enqueue(app.id);
+    return c.json(presentQuota(ministry.name, after, await usageOf(c, ministry.id)));
   },
 });

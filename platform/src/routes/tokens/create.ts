@@ -1,4 +1,6 @@
+import { humanText } from '@gov/contract';
 import { z } from 'zod';
+import { auditedChange } from '../../audit/middleware.ts';
 import { access } from '../../auth/access.ts';
 import { roleAtLeast } from '../../auth/principal.ts';
 import { issueToken } from '../../auth/tokens.ts';
@@ -8,7 +10,7 @@ import { defineRoute } from '../../http/route.ts';
 import { parseJsonBody } from '../../http/validate.ts';
 
 export const createTokenBody = z.strictObject({
-  label: z.string().trim().min(2).max(100),
+  label: humanText(2, 100),
   role: z.enum(ministryRoles),
   expiresInDays: z.number().int().min(1).max(365).default(90),
 });
@@ -24,7 +26,11 @@ export interface CreatedTokenResponse {
   expiresAt: string;
 }
 
-/** An API token for CI or scripts, fixed to this ministry and one role, expiring. */
+/**
+ * An API token for CI or scripts, fixed to this ministry and one role,
+ * expiring, and never after the credential that created it. It stops working
+ * as soon as its creator no longer holds the role it grants.
+ */
 export const createToken = defineRoute({
   method: 'post',
   path: '/v1/ministries/:ministry/tokens',
@@ -38,18 +44,20 @@ export const createToken = defineRoute({
     if (!principal.operator && !roleAtLeast(principal.roles.get(ministry.id), body.role)) {
       throw new ApiError('forbidden', `you cannot create a token with the ${body.role} role`);
     }
-    const issued = await issueToken(c.get('db'), {
-      kind: 'api',
-      label: body.label,
-      role: body.role,
-      ministryId: ministry.id,
-      createdBy: principal.actorId,
-      expiresInDays: body.expiresInDays,
-    });
-    c.set('auditTarget', {
-      type: 'token',
-      id: issued.id,
-      details: { label: body.label, role: body.role },
+    const issued = await auditedChange(c, 201, async (tx) => {
+      const token = await issueToken(tx, {
+        kind: 'api',
+        label: body.label,
+        role: body.role,
+        ministryId: ministry.id,
+        createdBy: principal.actorId,
+        expiresInDays: body.expiresInDays,
+        notAfter: principal.expiresAt,
+      });
+      return {
+        result: token,
+        target: { type: 'token', id: token.id, details: { label: body.label, role: body.role } },
+      };
     });
     return c.json(
       {

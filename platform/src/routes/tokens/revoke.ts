@@ -1,4 +1,5 @@
 import { and, eq, isNull } from 'drizzle-orm';
+import { auditedChange } from '../../audit/middleware.ts';
 import { access } from '../../auth/access.ts';
 import { apiTokens } from '../../db/schema/index.ts';
 import { notFound } from '../../errors.ts';
@@ -11,20 +12,21 @@ export const revokeToken = defineRoute({
   audit: 'token.revoke',
   handler: async (c) => {
     const id = c.req.param('token') ?? '';
-    const [revoked] = await c
-      .get('db')
-      .update(apiTokens)
-      .set({ revokedAt: new Date() })
-      .where(
-        and(
-          eq(apiTokens.id, id),
-          eq(apiTokens.ministryId, c.get('ministry').id),
-          isNull(apiTokens.revokedAt),
-        ),
-      )
-      .returning({ id: apiTokens.id });
-    if (!revoked) throw notFound(`active token "${id}"`, 'list tokens with GET …/tokens');
-    c.set('auditTarget', { type: 'token', id });
+    await auditedChange(c, 204, async (tx) => {
+      const [revoked] = await tx
+        .update(apiTokens)
+        .set({ revokedAt: new Date() })
+        .where(
+          and(
+            eq(apiTokens.id, id),
+            eq(apiTokens.ministryId, c.get('ministry').id),
+            isNull(apiTokens.revokedAt),
+          ),
+        )
+        .returning({ id: apiTokens.id });
+      if (!revoked) throw notFound(`active token "${id}"`, 'list tokens with GET …/tokens');
+      return { result: undefined, target: { type: 'token', id } };
+    });
     return c.body(null, 204);
   },
 });
