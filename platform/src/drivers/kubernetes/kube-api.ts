@@ -1,0 +1,91 @@
+import {
+  type KubeConfig,
+  type KubernetesObject,
+  KubernetesObjectApi,
+  PatchStrategy,
+} from '@kubernetes/client-node';
+import { FIELD_MANAGER } from './labels.ts';
+import type { Manifest } from './manifests/types.ts';
+
+/** HTTP status of a client-node error, if it is an API answer. */
+export function statusOf(error: unknown): number | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The driver's writes to the cluster: server-side apply with one field
+ * manager (the platform's desired state wins over a hand edit, so conflicts
+ * are forced), deletes that cascade in the background, and a few retries on
+ * what a busy API server answers (409, 429, 5xx). It counts its calls, for
+ * the benchmark.
+ */
+export class KubeApi {
+  readonly #objects: KubernetesObjectApi;
+  readonly #log: (entry: Record<string, unknown>) => void;
+  calls = 0;
+
+  constructor(kubeConfig: KubeConfig, log: (entry: Record<string, unknown>) => void) {
+    this.#objects = KubernetesObjectApi.makeApiClient(kubeConfig);
+    this.#log = log;
+  }
+
+  apply<T extends KubernetesObject = KubernetesObject>(manifest: Manifest): Promise<T> {
+    return this.#retry(
+      `apply ${manifest.kind} ${manifest.metadata.name}`,
+      () =>
+        this.#objects.patch(
+          manifest as KubernetesObject,
+          undefined,
+          undefined,
+          FIELD_MANAGER,
+          true,
+          PatchStrategy.ServerSideApply,
+        ) as Promise<T>,
+    );
+  }
+
+  /** Deletes an object if it exists; its dependents go with it (background cascade). */
+  async delete(ref: { apiVersion: string; kind: string; name: string; namespace?: string }) {
+    try {
+      await this.#retry(`delete ${ref.kind} ${ref.name}`, () =>
+        this.#objects.delete(
+          {
+            apiVersion: ref.apiVersion,
+            kind: ref.kind,
+            metadata: { name: ref.name, namespace: ref.namespace },
+          },
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          'Background',
+        ),
+      );
+    } catch (error) {
+      if (statusOf(error) !== 404) throw error;
+    }
+  }
+
+  async #retry<T>(what: string, call: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      this.calls += 1;
+      try {
+        return await call();
+      } catch (error) {
+        const status = statusOf(error);
+        const transient =
+          status === 409 || status === 429 || (status !== undefined && status >= 500);
+        if (!transient || attempt >= 4) throw error;
+        this.#log({
+          level: 'warn',
+          component: 'kubernetes',
+          message: `${what}: HTTP ${status}, retrying`,
+        });
+        await sleep(100 * 2 ** attempt);
+      }
+    }
+  }
+}

@@ -1,0 +1,412 @@
+import { fetchSecrets } from '@gov/runtime';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  DiscoveryV1Api,
+  type KubeConfig,
+  type KubernetesObject,
+  makeInformer,
+  type V1Deployment,
+  type V1EndpointSlice,
+  type V1Pod,
+} from '@kubernetes/client-node';
+import {
+  type AppRoute,
+  type ClusterDriver,
+  DriverError,
+  type DriverInfo,
+  type DriverWatchEvent,
+  type Endpoint,
+  type EndpointResolver,
+  type MinistrySpec,
+  type ObservedVersion,
+  type VersionSpec,
+  type Watch,
+} from '../driver.ts';
+import { KubeApi } from './kube-api.ts';
+import { appRecordName, label, managedSelector, ministryNamespace, versionName } from './labels.ts';
+import { ministryManifests } from './manifests/ministry.ts';
+import { type AppRouting, routeManifest, routeName } from './manifests/route.ts';
+import { type OwnerReference, ownedBy, type PlatformPlacement } from './manifests/types.ts';
+import {
+  APP_PORT,
+  appRecordManifest,
+  versionChildren,
+  versionDeployment,
+} from './manifests/version.ts';
+import { observeVersion } from './observe.ts';
+
+export interface KubernetesDriverOptions {
+  kubeConfig: KubeConfig;
+  /** The app runtime image (runtime/container), from the national registry. */
+  runtimeImage: string;
+  /** Where the platform runs, for the ministries' network policies. */
+  platform: PlatformPlacement;
+  /** A rollout not available after this long is failed; the previous version keeps serving. */
+  progressDeadlineSeconds?: number;
+  /** Whether apps' hostnames are also published as Ingresses or HTTPRoutes (default: gateway only). */
+  routing?: AppRouting;
+  log?: (entry: Record<string, unknown>) => void;
+}
+
+interface Informer<T extends KubernetesObject> {
+  on(verb: 'add' | 'update' | 'delete', cb: (obj: T) => void): void;
+  on(verb: 'error' | 'connect', cb: (err?: unknown) => void): void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  list(namespace?: string): ReadonlyArray<T>;
+}
+
+const RESTART_AFTER_ERROR_MS = 1_000;
+const WAKE_POLL_MS = 100;
+
+/**
+ * The `kubernetes` driver: each ministry a namespace, each app version a
+ * Deployment of the runtime image with its Service, autoscaler and
+ * disruption budget, written by server-side apply with one field manager.
+ * What it observes comes from informers (list + watch, restarted after an
+ * error, the reconciler's resync covering any gap): Deployments, their pods
+ * and the EndpointSlices the gateway sends citizens to.
+ *
+ * Kubernetes does the scheduling, scaling (within the ministry's instance
+ * quota) and isolation; versions are not scaled to zero here.
+ */
+export class KubernetesDriver implements ClusterDriver, EndpointResolver {
+  readonly name = 'kubernetes' as const;
+  readonly #options: Required<Omit<KubernetesDriverOptions, 'log'>> &
+    Pick<KubernetesDriverOptions, 'log'>;
+  readonly #api: KubeApi;
+  readonly #deployments: Informer<V1Deployment>;
+  readonly #pods: Informer<V1Pod>;
+  readonly #slices: Informer<V1EndpointSlice>;
+  readonly #listeners = new Set<(event: DriverWatchEvent) => void>();
+  readonly #observed = new Map<string, ObservedVersion>();
+  readonly #published = new Map<string, string>();
+  readonly #everAvailable = new Set<string>();
+  readonly #restarts = new Map<string, number>();
+  /** The most instances each ministry allows an app, from its last applied spec. */
+  readonly #maxInstances = new Map<string, number>();
+  /** Each app's record (the owner of its versions and route), once applied. */
+  readonly #appRecords = new Map<string, OwnerReference>();
+  /** The route last published per app, so an unchanged one costs no API call. */
+  readonly #routes = new Map<string, string>();
+  #started: Promise<void> | undefined;
+  #closed = false;
+
+  constructor(options: KubernetesDriverOptions) {
+    this.#options = { progressDeadlineSeconds: 120, routing: { kind: 'gateway' }, ...options };
+    const kc = options.kubeConfig;
+    this.#api = new KubeApi(kc, this.#log);
+    const apps = kc.makeApiClient(AppsV1Api);
+    const core = kc.makeApiClient(CoreV1Api);
+    const discovery = kc.makeApiClient(DiscoveryV1Api);
+    this.#deployments = makeInformer(
+      kc,
+      '/apis/apps/v1/deployments',
+      () => apps.listDeploymentForAllNamespaces({ labelSelector: managedSelector }),
+      managedSelector,
+    );
+    this.#pods = makeInformer(
+      kc,
+      '/api/v1/pods',
+      () => core.listPodForAllNamespaces({ labelSelector: managedSelector }),
+      managedSelector,
+    );
+    this.#slices = makeInformer(
+      kc,
+      '/apis/discovery.k8s.io/v1/endpointslices',
+      () => discovery.listEndpointSliceForAllNamespaces({ labelSelector: managedSelector }),
+      managedSelector,
+    );
+    this.#deployments.on('add', (d) => this.#onDeployment(d));
+    this.#deployments.on('update', (d) => this.#onDeployment(d));
+    this.#deployments.on('delete', (d) => this.#onDeploymentDeleted(d));
+    for (const verb of ['add', 'update', 'delete'] as const) {
+      this.#pods.on(verb, (p) => this.#onPod(p));
+    }
+    for (const informer of [
+      this.#deployments,
+      this.#pods,
+      this.#slices,
+    ] as Informer<KubernetesObject>[]) {
+      informer.on('error', (error) => this.#restart(informer, error));
+    }
+  }
+
+  /** API calls made so far (server-side applies and deletes), for the benchmark. */
+  get apiCalls(): number {
+    return this.#api.calls;
+  }
+
+  async applyMinistry(spec: MinistrySpec): Promise<void> {
+    const manifests = ministryManifests(spec, this.#options.platform);
+    for (const manifest of manifests) await this.#api.apply(manifest);
+    // An egress policy with no address blocks any more: its policy goes.
+    if (!manifests.some((m) => m.metadata.name === 'gov-egress-policy')) {
+      await this.#api.delete({
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicy',
+        name: 'gov-egress-policy',
+        namespace: ministryNamespace(spec.ministry),
+      });
+    }
+    this.#maxInstances.set(spec.ministryId, spec.quota.maxInstancesPerApp);
+  }
+
+  async apply(spec: VersionSpec): Promise<void> {
+    const options = {
+      runtimeImage: this.#options.runtimeImage,
+      progressDeadlineSeconds: this.#options.progressDeadlineSeconds,
+      maxInstances: this.#maxInstances.get(spec.ministryId) ?? spec.instances,
+    };
+    const record = ownedBy((await this.#api.apply(appRecordManifest(spec))) as never);
+    this.#appRecords.set(spec.appId, record);
+    const deployment = await this.#api.apply(versionDeployment(spec, record, options));
+    // The values go from the control plane into the version's own Secret only.
+    const secretValues = spec.secrets ? await fetchSecrets(spec.secrets) : {};
+    const children = versionChildren(spec, ownedBy(deployment as never), options, secretValues);
+    for (const child of children) await this.#api.apply(child);
+    if (!children.some((c) => c.kind === 'PodDisruptionBudget')) {
+      await this.#api.delete({
+        apiVersion: 'policy/v1',
+        kind: 'PodDisruptionBudget',
+        name: versionName(spec.app, spec.version),
+        namespace: ministryNamespace(spec.ministry),
+      });
+    }
+  }
+
+  async remove(deploymentId: string): Promise<void> {
+    await this.#start();
+    const deployment = this.#deploymentOf(deploymentId);
+    if (!deployment?.metadata) return;
+    const { name, namespace, labels = {} } = deployment.metadata;
+    // Its Service, autoscaler, budget, Secret and ConfigMap go with it (owner references).
+    await this.#api.delete({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      name: name ?? '',
+      namespace,
+    });
+    const app = labels[label.app];
+    const others = this.#deployments
+      .list(namespace)
+      .filter((d) => d.metadata?.labels?.[label.app] === app && d.metadata?.name !== name);
+    if (app && others.length === 0) {
+      await this.#api.delete({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        name: appRecordName(app),
+        namespace,
+      });
+    }
+  }
+
+  async publishRoute(route: AppRoute): Promise<void> {
+    const routing = this.#options.routing;
+    if (routing.kind === 'gateway') return;
+    const key = JSON.stringify(route);
+    if (this.#routes.get(route.appId) === key) return;
+    const { live } = route;
+    if (!live) {
+      await this.#api.delete({
+        apiVersion:
+          routing.kind === 'ingress' ? 'networking.k8s.io/v1' : 'gateway.networking.k8s.io/v1',
+        kind: routing.kind === 'ingress' ? 'Ingress' : 'HTTPRoute',
+        name: routeName(route.app),
+        namespace: ministryNamespace(route.ministry),
+      });
+    } else {
+      let record = this.#appRecords.get(route.appId);
+      if (!record) {
+        record = ownedBy((await this.#api.apply(appRecordManifest(route))) as never);
+        this.#appRecords.set(route.appId, record);
+      }
+      await this.#api.apply(routeManifest({ ...route, live }, routing, record));
+    }
+    this.#routes.set(route.appId, key);
+  }
+
+  async list(): Promise<ObservedVersion[]> {
+    await this.#start();
+    return this.#deployments.list().map((d) => this.#observe(d));
+  }
+
+  watch(onEvent: (event: DriverWatchEvent) => void): Watch {
+    this.#listeners.add(onEvent);
+    void this.#start();
+    return { close: () => this.#listeners.delete(onEvent) };
+  }
+
+  async endpoints(deploymentId: string): Promise<Endpoint[]> {
+    await this.#start();
+    const out: Endpoint[] = [];
+    for (const slice of this.#slices.list()) {
+      if (slice.metadata?.labels?.[label.deploymentId] !== deploymentId) continue;
+      const port = slice.ports?.find((p) => p.name === 'http')?.port ?? APP_PORT;
+      for (const endpoint of slice.endpoints ?? []) {
+        if (endpoint.conditions?.ready === false) continue;
+        for (const address of endpoint.addresses ?? []) out.push({ host: address, port });
+      }
+    }
+    return out;
+  }
+
+  /** Versions are not scaled to zero on a cluster: waking waits for a ready endpoint. */
+  async wake(deploymentId: string, timeoutMs: number): Promise<void> {
+    await this.#start();
+    if (!this.#deploymentOf(deploymentId)) {
+      throw new DriverError(
+        'unknown_version',
+        `version ${deploymentId} does not run on the cluster`,
+      );
+    }
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if ((await this.endpoints(deploymentId)).length > 0) return;
+      await new Promise((r) => setTimeout(r, WAKE_POLL_MS));
+    }
+    throw new DriverError('wake_failed', `version ${deploymentId} has no ready pod`, 5_000);
+  }
+
+  track(): () => void {
+    // The cluster keeps its own accounting; nothing to count here.
+    return () => {};
+  }
+
+  async info(): Promise<DriverInfo> {
+    return { driver: 'kubernetes', limits: 'kubernetes' };
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#listeners.clear();
+    if (this.#started) {
+      await Promise.all([this.#deployments.stop(), this.#pods.stop(), this.#slices.stop()]);
+    }
+  }
+
+  #log = (entry: Record<string, unknown>) =>
+    this.#options.log?.({ component: 'kubernetes-driver', ...entry });
+
+  #start(): Promise<void> {
+    this.#started ??= Promise.all([
+      this.#deployments.start(),
+      this.#pods.start(),
+      this.#slices.start(),
+    ]).then(() => undefined);
+    return this.#started;
+  }
+
+  #restart(informer: Informer<KubernetesObject>, error: unknown): void {
+    if (this.#closed) return;
+    this.#log({
+      level: 'warn',
+      message: `watch interrupted: ${(error as Error)?.message ?? error}`,
+    });
+    setTimeout(() => {
+      if (this.#closed) return;
+      informer.start().then(
+        () => this.#emit({ kind: 'resync' }),
+        (e: unknown) => this.#restart(informer, e),
+      );
+    }, RESTART_AFTER_ERROR_MS).unref();
+  }
+
+  #deploymentOf(deploymentId: string): V1Deployment | undefined {
+    return this.#deployments
+      .list()
+      .find((d) => d.metadata?.labels?.[label.deploymentId] === deploymentId);
+  }
+
+  #podsOf(deploymentId: string): V1Pod[] {
+    return this.#pods
+      .list()
+      .filter((p) => p.metadata?.labels?.[label.deploymentId] === deploymentId);
+  }
+
+  #observe(deployment: V1Deployment): ObservedVersion {
+    const id = deployment.metadata?.labels?.[label.deploymentId] ?? '';
+    const observed = observeVersion(
+      deployment,
+      this.#podsOf(id),
+      this.#observed.get(id),
+      this.#everAvailable.has(id),
+    );
+    if (observed.instances.ready > 0) this.#everAvailable.add(id);
+    this.#observed.set(id, observed);
+    return observed;
+  }
+
+  #onDeployment(deployment: V1Deployment): void {
+    const observed = this.#observe(deployment);
+    const key = JSON.stringify(observed);
+    if (this.#published.get(observed.deploymentId) === key) return;
+    const first = !this.#published.has(observed.deploymentId);
+    const wasReady = (this.#observedReady.get(observed.deploymentId) ?? 0) > 0;
+    this.#published.set(observed.deploymentId, key);
+    this.#observedReady.set(observed.deploymentId, observed.instances.ready);
+    this.#emit({ kind: 'version', version: observed });
+    if (!first && !wasReady && observed.instances.ready > 0) {
+      this.#event(observed, 'started', `${observed.instances.ready} pod(s) available`);
+    }
+  }
+
+  readonly #observedReady = new Map<string, number>();
+
+  #onDeploymentDeleted(deployment: V1Deployment): void {
+    const labels = deployment.metadata?.labels ?? {};
+    const id = labels[label.deploymentId];
+    if (!id) return;
+    this.#observed.delete(id);
+    this.#published.delete(id);
+    this.#observedReady.delete(id);
+    this.#emit({ kind: 'deleted', deploymentId: id, appId: labels[label.appId] ?? '' });
+  }
+
+  /** A pod changed: its version may have; restarts and memory kills become events. */
+  #onPod(pod: V1Pod): void {
+    const labels = pod.metadata?.labels ?? {};
+    const id = labels[label.deploymentId];
+    if (!id) return;
+    const uid = pod.metadata?.uid ?? '';
+    for (const status of pod.status?.containerStatuses ?? []) {
+      const key = `${uid}/${status.name}`;
+      const before = this.#restarts.get(key) ?? 0;
+      const now = status.restartCount ?? 0;
+      if (now > before) {
+        this.#restarts.set(key, now);
+        const observed = this.#observed.get(id);
+        if (observed) {
+          const oom = status.lastState?.terminated?.reason === 'OOMKilled';
+          this.#event(
+            observed,
+            oom ? 'memory_limit' : 'crashed',
+            oom
+              ? 'the app reached its memory limit and the kernel stopped it'
+              : `the app exited (code ${status.lastState?.terminated?.exitCode ?? '?'}); the kubelet restarts it`,
+          );
+        }
+      }
+    }
+    const deployment = this.#deploymentOf(id);
+    if (deployment) this.#onDeployment(deployment);
+  }
+
+  #event(observed: ObservedVersion, type: 'started' | 'crashed' | 'memory_limit', message: string) {
+    this.#emit({
+      kind: 'event',
+      event: {
+        deploymentId: observed.deploymentId,
+        appId: observed.appId,
+        type,
+        message,
+        at: new Date().toISOString(),
+      },
+    });
+  }
+
+  #emit(event: DriverWatchEvent): void {
+    for (const listener of this.#listeners) listener(event);
+  }
+}

@@ -1,0 +1,283 @@
+import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
+import type { IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
+import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import type { ISecret } from 'kubernetes-models/v1/Secret';
+import type { IService } from 'kubernetes-models/v1/Service';
+import type { VersionSpec } from '../../driver.ts';
+import {
+  annotation,
+  appRecordName,
+  label,
+  MANAGED_BY,
+  ministryNamespace,
+  versionName,
+} from '../labels.ts';
+import { RUNTIME_OVERHEAD_MIB } from './ministry.ts';
+import { type Manifest, type OwnerReference, typed } from './types.ts';
+
+/** Where workerd listens in the pod, and its liveness worker. */
+export const APP_PORT = 8080;
+export const LIVENESS_PORT = 8081;
+/** A runtime user with no name in the image: non-root, the restricted standard's requirement. */
+const RUNTIME_UID = 65532;
+/** How long a removed pod keeps serving before it is stopped: endpoints take a moment to update. */
+export const DRAIN_SECONDS = 5;
+
+export interface VersionManifestOptions {
+  runtimeImage: string;
+  /** A rollout not available after this long is failed, and the previous version keeps serving. */
+  progressDeadlineSeconds: number;
+  /** The most instances the ministry's quota allows an app: the autoscaler's ceiling. */
+  maxInstances: number;
+}
+
+export function versionLabels(spec: VersionSpec): Record<string, string> {
+  return {
+    [label.managedBy]: MANAGED_BY,
+    [label.name]: spec.app,
+    [label.component]: 'app-version',
+    [label.ministry]: spec.ministry,
+    [label.ministryId]: spec.ministryId,
+    [label.app]: spec.app,
+    [label.appId]: spec.appId,
+    [label.deploymentId]: spec.deploymentId,
+    [label.version]: String(spec.version),
+  };
+}
+
+/** The app record: a ConfigMap every version of the app (and its route) is owned by. */
+export function appRecordManifest(
+  spec: Pick<VersionSpec, 'ministry' | 'ministryId' | 'app' | 'appId'>,
+): Manifest {
+  return typed<IConfigMap>({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: appRecordName(spec.app),
+      namespace: ministryNamespace(spec.ministry),
+      labels: {
+        [label.managedBy]: MANAGED_BY,
+        [label.component]: 'app-record',
+        [label.ministry]: spec.ministry,
+        [label.ministryId]: spec.ministryId,
+        [label.app]: spec.app,
+        [label.appId]: spec.appId,
+      },
+    },
+    data: { app: spec.app, appId: spec.appId },
+  });
+}
+
+/** Where a pod finds the app's secrets, one file each (the entrypoint's GOV_SECRETS_DIR). */
+const SECRETS_DIR = '/var/run/gov/secrets';
+
+/**
+ * The Deployment of one app version: the runtime image, which fetches the
+ * version's code by digest from the control plane and verifies it before
+ * anything runs; the version's settings; resources from its memory and CPU;
+ * probes on the runtime's liveness worker (and the app's own health path);
+ * the restricted security context throughout.
+ */
+export function versionDeployment(
+  spec: VersionSpec,
+  appRecord: OwnerReference,
+  options: VersionManifestOptions,
+): Manifest {
+  const name = versionName(spec.app, spec.version);
+  const labels = versionLabels(spec);
+  const memory = `${spec.memoryMib + RUNTIME_OVERHEAD_MIB}Mi`;
+  const cpu = `${spec.cpuMillicores}m`;
+  const readiness = spec.healthPath
+    ? { httpGet: { path: spec.healthPath, port: APP_PORT } }
+    : { httpGet: { path: '/', port: LIVENESS_PORT } };
+  return typed<IDeployment>({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: {
+      name,
+      namespace: ministryNamespace(spec.ministry),
+      labels,
+      annotations: {
+        [annotation.generation]: spec.generation,
+        [annotation.servedBefore]: String(spec.servedBefore),
+        [annotation.artifact]: spec.artifact.sha256,
+      },
+      ownerReferences: [appRecord],
+    },
+    spec: {
+      // No replicas: the HorizontalPodAutoscaler owns that number.
+      selector: { matchLabels: { [label.deploymentId]: spec.deploymentId } },
+      progressDeadlineSeconds: options.progressDeadlineSeconds,
+      revisionHistoryLimit: 2,
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      template: {
+        metadata: { labels, annotations: { [annotation.generation]: spec.generation } },
+        spec: {
+          serviceAccountName: 'gov-app',
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          // The drain below plus the longest a citizen's request may take at the gateway.
+          terminationGracePeriodSeconds: DRAIN_SECONDS + 30,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: RUNTIME_UID,
+            runAsGroup: RUNTIME_UID,
+            // Mounted secrets and config are readable by the runtime's group only.
+            fsGroup: RUNTIME_UID,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+          containers: [
+            {
+              name: 'app',
+              image: options.runtimeImage,
+              env: [
+                { name: 'GOV_ARTIFACT_URL', value: spec.artifact.url },
+                { name: 'GOV_ARTIFACT_SHA256', value: spec.artifact.sha256 },
+                { name: 'GOV_ARTIFACT_TOKEN_FILE', value: '/var/run/gov/token/token' },
+                { name: 'GOV_COMPATIBILITY_DATE', value: spec.compatibilityDate },
+                { name: 'GOV_COMPATIBILITY_FLAGS', value: spec.compatibilityFlags.join(',') },
+                { name: 'GOV_VARS_FILE', value: '/var/run/gov/vars/vars.json' },
+                { name: 'GOV_MEMORY_MIB', value: String(spec.memoryMib) },
+                { name: 'GOV_LISTEN', value: `0.0.0.0:${APP_PORT}` },
+                { name: 'GOV_LIVENESS_LISTEN', value: `0.0.0.0:${LIVENESS_PORT}` },
+                { name: 'GOV_WORK_DIR', value: '/tmp/gov' },
+                ...(spec.secrets ? [{ name: 'GOV_SECRETS_DIR', value: SECRETS_DIR }] : []),
+              ],
+              // The runtime's one-line refusal (a tampered artifact) becomes the pod's message.
+              terminationMessagePolicy: 'FallbackToLogsOnError',
+              // A pod being removed (a replaced version, a scale-down) keeps serving while
+              // gateways and kube-proxy learn it is gone, as the local agent's drain does;
+              // workerd stops at once on SIGTERM. `sleep` needs no shell in the image.
+              lifecycle: { preStop: { sleep: { seconds: DRAIN_SECONDS } } },
+              ports: [
+                { name: 'http', containerPort: APP_PORT, protocol: 'TCP' },
+                { name: 'liveness', containerPort: LIVENESS_PORT, protocol: 'TCP' },
+              ],
+              resources: { requests: { cpu, memory }, limits: { cpu, memory } },
+              readinessProbe: {
+                ...readiness,
+                periodSeconds: 2,
+                timeoutSeconds: 2,
+                failureThreshold: 3,
+              },
+              livenessProbe: {
+                httpGet: { path: '/', port: LIVENESS_PORT },
+                initialDelaySeconds: 5,
+                periodSeconds: 2,
+                timeoutSeconds: 2,
+                failureThreshold: 5,
+              },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                runAsNonRoot: true,
+                capabilities: { drop: ['ALL'] },
+                seccompProfile: { type: 'RuntimeDefault' },
+              },
+              volumeMounts: [
+                { name: 'token', mountPath: '/var/run/gov/token', readOnly: true },
+                { name: 'vars', mountPath: '/var/run/gov/vars', readOnly: true },
+                { name: 'work', mountPath: '/tmp/gov' },
+                ...(spec.secrets
+                  ? [{ name: 'secrets', mountPath: SECRETS_DIR, readOnly: true }]
+                  : []),
+              ],
+            },
+          ],
+          volumes: [
+            { name: 'token', secret: { secretName: `${name}-token`, defaultMode: 0o440 } },
+            { name: 'vars', configMap: { name: `${name}-vars`, defaultMode: 0o440 } },
+            { name: 'work', emptyDir: { sizeLimit: '64Mi' } },
+            ...(spec.secrets
+              ? [{ name: 'secrets', secret: { secretName: `${name}-secrets`, defaultMode: 0o440 } }]
+              : []),
+          ],
+        },
+      },
+    },
+  });
+}
+
+/**
+ * What a version's Deployment owns: the capability to read its artifact (a
+ * Secret), its vars (a ConfigMap), its Service, its autoscaler and, with
+ * more than one instance, a disruption budget. Deleting the Deployment
+ * removes them all.
+ */
+export function versionChildren(
+  spec: VersionSpec,
+  deployment: OwnerReference,
+  options: VersionManifestOptions,
+  /** The values of `spec.secrets`, read from the control plane for this version. */
+  secretValues: Record<string, string> = {},
+): Manifest[] {
+  const name = versionName(spec.app, spec.version);
+  const namespace = ministryNamespace(spec.ministry);
+  const labels = versionLabels(spec);
+  const meta = (n: string) => ({ name: n, namespace, labels, ownerReferences: [deployment] });
+  const children: Manifest[] = [
+    typed<ISecret>({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: meta(`${name}-token`),
+      type: 'Opaque',
+      stringData: { token: spec.artifact.token },
+    }),
+    ...(spec.secrets
+      ? [
+          typed<ISecret>({
+            apiVersion: 'v1',
+            kind: 'Secret',
+            metadata: meta(`${name}-secrets`),
+            type: 'Opaque',
+            // One file per secret in the pod, named after its binding.
+            stringData: secretValues,
+          }),
+        ]
+      : []),
+    typed<IConfigMap>({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: meta(`${name}-vars`),
+      data: { 'vars.json': JSON.stringify(spec.vars) },
+    }),
+    typed<IService>({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: meta(name),
+      spec: {
+        type: 'ClusterIP',
+        selector: { [label.deploymentId]: spec.deploymentId },
+        ports: [{ name: 'http', port: 80, targetPort: APP_PORT, protocol: 'TCP' }],
+      },
+    }),
+    typed<IHorizontalPodAutoscaler>({
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: meta(name),
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
+        minReplicas: spec.instances,
+        maxReplicas: Math.max(spec.instances, options.maxInstances),
+        metrics: [
+          {
+            type: 'Resource',
+            resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } },
+          },
+        ],
+      },
+    }),
+  ];
+  if (spec.instances > 1) {
+    children.push({
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: meta(name),
+      spec: {
+        minAvailable: 1,
+        selector: { matchLabels: { [label.deploymentId]: spec.deploymentId } },
+      },
+    });
+  }
+  return children;
+}
