@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
@@ -49,11 +49,20 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
       close: () => client.end({ timeout: 5 }),
     };
   }
-  if (target.dataDir) await mkdir(target.dataDir, { recursive: true });
+  if (target.dataDir) await mkdir(target.dataDir, { recursive: true, mode: 0o700 });
   const client = await PGlite.create(target.dataDir ? path.resolve(target.dataDir) : undefined);
   const db = drizzlePglite(client, { schema, casing: 'snake_case' });
   await migratePglite(db, { migrationsFolder });
-  return { db: db as unknown as Database, kind: 'pglite', close: () => client.close() };
+  const dir = target.dataDir;
+  if (dir) await ownerOnly(dir);
+  return {
+    db: db as unknown as Database,
+    kind: 'pglite',
+    close: async () => {
+      await client.close();
+      if (dir) await ownerOnly(dir);
+    },
+  };
 }
 
 /**
@@ -69,6 +78,22 @@ async function migrateWithLock(url: string): Promise<void> {
   } finally {
     await client.end({ timeout: 5 });
   }
+}
+
+/**
+ * PGlite gives the files it creates mode 0666 whatever the umask. They sit in
+ * directories only the platform's user can enter, and they are made 0600 at
+ * every open and close as well.
+ */
+async function ownerOnly(dir: string): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      await chmod(full, 0o700).catch(() => {});
+      await ownerOnly(full);
+    } else if (entry.isFile()) await chmod(full, 0o600).catch(() => {});
+  }
+  await chmod(dir, 0o700).catch(() => {});
 }
 
 /** Cheap round trip for /readyz. */

@@ -1,10 +1,5 @@
-import { customType, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
-
-const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
-  dataType: () => 'bytea',
-  // postgres-js hands back a Buffer, PGlite a Uint8Array: both are Uint8Arrays.
-  fromDriver: (value) => new Uint8Array(value),
-});
+import { integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { bytea } from './bytea.ts';
 
 /**
  * Uploaded code, content-addressed by the sha256 of its canonical form, so

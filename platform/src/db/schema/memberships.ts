@@ -1,10 +1,9 @@
+import { type MinistryRole, ministryRoles } from '@gov/contract';
 import { index, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { members } from './members.ts';
 import { ministries } from './ministries.ts';
 
-export const ministryRoles = ['auditor', 'developer', 'admin'] as const;
-/** Per ministry: auditor (read, audit) < developer (apps, deployments) < admin (members, tokens). */
-export type MinistryRole = (typeof ministryRoles)[number];
+export { type MinistryRole, ministryRoles };
 
 /** A member's role in one ministry; a person can hold roles in several ministries. */
 export const memberships = pgTable(
