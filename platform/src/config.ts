@@ -1,12 +1,16 @@
 import path from 'node:path';
 import { z } from 'zod';
+import type { AppRouting } from './drivers/kubernetes/manifests/route.ts';
 
 const port = z.coerce
-  .number()
+  .number({ error: 'must be a port number: 0 (any free port) to 65535' })
   .int()
   .min(0, 'ports are 0 (any free port) to 65535')
   .max(65535, 'ports are 0 (any free port) to 65535');
-const positiveMs = z.coerce.number().int().min(1);
+const positiveMs = z.coerce
+  .number({ error: 'must be a whole number of milliseconds' })
+  .int()
+  .min(1);
 
 /** Platform settings, read from the environment once at start and validated. */
 const configSchema = z.object({
@@ -35,6 +39,13 @@ const configSchema = z.object({
   GOV_REQUEST_TIMEOUT_MS: positiveMs.default(30_000),
   GOV_START_TIMEOUT_MS: positiveMs.default(15_000),
   GOV_RESYNC_INTERVAL_MS: positiveMs.default(30_000),
+  /** How long apps' logs are kept (`gov logs`), in days. */
+  GOV_LOG_RETENTION_DAYS: z.coerce
+    .number({ error: 'must be a whole number of days' })
+    .int()
+    .min(1, 'keep logs at least 1 day')
+    .max(366, 'keep logs at most 366 days')
+    .default(7),
   /** Staff sign-in. Without an issuer the development provider starts on GOV_DEV_IDP_PORT. */
   GOV_OIDC_ISSUER: z.string().url().optional(),
   GOV_OIDC_CLIENT_ID: z.string().min(1).default('gov-admin'),
@@ -43,6 +54,43 @@ const configSchema = z.object({
   GOV_DEV_IDP_PORT: port.default(7071),
   /** The API's public URL, when a proxy fronts it: the admin panel's redirect URI is built from it. */
   GOV_PUBLIC_API_URL: z.string().url().optional(),
+  /** Where apps run: `local` (workerd processes on this machine) or `kubernetes`. */
+  GOV_DRIVER: z.enum(['local', 'kubernetes']).default('local'),
+  /**
+   * The key of the capabilities the platform's parts give each other. The same
+   * for every replica (a Kubernetes Secret); generated in the data dir if unset.
+   */
+  GOV_INTERNAL_SECRET: z
+    .string()
+    .min(32, 'GOV_INTERNAL_SECRET needs at least 32 characters')
+    .optional(),
+  /** How runtimes and gateways reach the control plane, when not on this machine's loopback. */
+  GOV_INTERNAL_API_URL: z.string().url().optional(),
+  /** CPU each app instance may use, in thousandths of a core (a cap, enforced by cgroups). */
+  GOV_APP_CPU_MILLICORES: z.coerce.number().int().min(50).max(64_000).default(500),
+  /** With GOV_DRIVER=kubernetes: the app runtime image (runtime/container), from the national registry. */
+  GOV_RUNTIME_IMAGE: z.string().min(1).optional(),
+  /** With GOV_DRIVER=kubernetes: the namespace the control plane and gateway run in. */
+  GOV_PLATFORM_NAMESPACE: z
+    .string()
+    .regex(/^[a-z0-9-]{1,63}$/)
+    .default('gov-system'),
+  /** With GOV_DRIVER=kubernetes: a rollout not available after this long is failed. */
+  GOV_ROLLOUT_DEADLINE_SECONDS: z.coerce.number().int().min(10).max(3600).default(120),
+  /**
+   * With GOV_DRIVER=kubernetes: also publish each app's hostname straight to
+   * its live version (`ingress` or `httproute`), besides the gateway.
+   */
+  GOV_K8S_APP_ROUTES: z.enum(['gateway', 'ingress', 'httproute']).default('gateway'),
+  GOV_K8S_INGRESS_CLASS: z.string().min(1).default('nginx'),
+  GOV_K8S_INGRESS_TLS_SECRET: z.string().min(1).optional(),
+  /** The Gateway API gateway app routes attach to, as namespace/name. */
+  GOV_K8S_GATEWAY: z
+    .string()
+    .regex(/^[a-z0-9-]+\/[a-z0-9-]+$/, 'GOV_K8S_GATEWAY is namespace/name')
+    .default('gov-system/gov-gateway'),
+  /** Set by `npm start --demo`: the control plane creates the demo ministry. */
+  GOV_DEMO: z.enum(['0', '1']).default('0'),
 });
 
 export interface PlatformConfig {
@@ -58,6 +106,7 @@ export interface PlatformConfig {
   requestTimeoutMs: number;
   startTimeoutMs: number;
   resyncIntervalMs: number;
+  logRetentionDays: number;
   oidc:
     | {
         kind: 'external';
@@ -68,6 +117,17 @@ export interface PlatformConfig {
       }
     | { kind: 'development'; port: number; codeTtlSeconds?: number };
   publicApiUrl: string | undefined;
+  driver: 'local' | 'kubernetes';
+  internalSecret: string | undefined;
+  internalApiUrl: string | undefined;
+  demo: boolean;
+  appCpuMillicores: number;
+  kubernetes: {
+    runtimeImage: string;
+    platformNamespace: string;
+    progressDeadlineSeconds: number;
+    routing: AppRouting;
+  };
 }
 
 export class ConfigError extends Error {
@@ -81,6 +141,15 @@ function requireSecret(secret: string | undefined): string {
     );
   }
   return secret;
+}
+
+function requireRuntimeImage(image: string | undefined): string {
+  if (!image) {
+    throw new ConfigError(
+      'invalid configuration:\n  GOV_RUNTIME_IMAGE: required with GOV_DRIVER=kubernetes (the app runtime image, e.g. registry.gov.ml/gov/runtime:1.0)',
+    );
+  }
+  return image;
 }
 
 /** Reads and validates the environment; throws a ConfigError naming each bad variable. */
@@ -104,6 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     requestTimeoutMs: c.GOV_REQUEST_TIMEOUT_MS,
     startTimeoutMs: c.GOV_START_TIMEOUT_MS,
     resyncIntervalMs: c.GOV_RESYNC_INTERVAL_MS,
+    logRetentionDays: c.GOV_LOG_RETENTION_DAYS,
     oidc: c.GOV_OIDC_ISSUER
       ? {
           kind: 'external',
@@ -114,5 +184,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
         }
       : { kind: 'development', port: c.GOV_DEV_IDP_PORT },
     publicApiUrl: c.GOV_PUBLIC_API_URL,
+    driver: c.GOV_DRIVER,
+    internalSecret: c.GOV_INTERNAL_SECRET,
+    internalApiUrl: c.GOV_INTERNAL_API_URL,
+    demo: c.GOV_DEMO === '1',
+    appCpuMillicores: c.GOV_APP_CPU_MILLICORES,
+    kubernetes: {
+      runtimeImage: c.GOV_DRIVER === 'kubernetes' ? requireRuntimeImage(c.GOV_RUNTIME_IMAGE) : '',
+      platformNamespace: c.GOV_PLATFORM_NAMESPACE,
+      progressDeadlineSeconds: c.GOV_ROLLOUT_DEADLINE_SECONDS,
+      routing:
+        c.GOV_K8S_APP_ROUTES === 'ingress'
+          ? {
+              kind: 'ingress',
+              className: c.GOV_K8S_INGRESS_CLASS,
+              ...(c.GOV_K8S_INGRESS_TLS_SECRET
+                ? { tlsSecretName: c.GOV_K8S_INGRESS_TLS_SECRET }
+                : {}),
+            }
+          : c.GOV_K8S_APP_ROUTES === 'httproute'
+            ? {
+                kind: 'httproute',
+                gatewayNamespace: c.GOV_K8S_GATEWAY.split('/')[0] ?? '',
+                gatewayName: c.GOV_K8S_GATEWAY.split('/')[1] ?? '',
+              }
+            : { kind: 'gateway' },
+    },
   };
 }

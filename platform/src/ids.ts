@@ -7,6 +7,7 @@ const prefixes = {
   token: 'tok',
   member: 'mem',
   request: 'req',
+  secret: 'sec',
 } as const;
 
 export type IdKind = keyof typeof prefixes;

@@ -1,4 +1,4 @@
+export type * from '@gov/contract';
 export { loadConfig, type PlatformConfig } from './config.ts';
 export { createApi } from './http/app.ts';
 export { type RunningPlatform, startPlatform } from './platform.ts';
-export type * from './routes/resources.ts';

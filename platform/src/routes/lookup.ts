@@ -1,10 +1,17 @@
+import { isSlug } from '@gov/contract';
 import { and, eq } from 'drizzle-orm';
 import type { Context } from 'hono';
 import type { Database } from '../db/database.ts';
-import { type AppRow, apps, type MinistryRow, ministries } from '../db/schema/index.ts';
+import {
+  type AppRow,
+  apps,
+  type DeploymentRow,
+  deployments,
+  type MinistryRow,
+  ministries,
+} from '../db/schema/index.ts';
 import { notFound } from '../errors.ts';
 import type { ApiEnv } from '../http/env.ts';
-import { isSlug } from './slugs.ts';
 
 /** The ministry with this slug; undefined for an unknown name or one that cannot be a slug. */
 export async function ministryByName(db: Database, name: string): Promise<MinistryRow | undefined> {
@@ -35,6 +42,36 @@ export async function appFromPath(c: Context<ApiEnv>) {
   const ministry = c.get('ministry');
   const app = await findApp(c.get('db'), ministry, c.req.param('app') ?? '');
   return { ministry, app };
+}
+
+/** The app's version named by the :version path parameter: a number (`3`) or an id (`dep_…`). */
+export async function deploymentFromPath(
+  c: Context<ApiEnv>,
+): Promise<{ ministry: MinistryRow; app: AppRow; deployment: DeploymentRow }> {
+  const { ministry, app } = await appFromPath(c);
+  const ref = c.req.param('version') ?? '';
+  const byVersion = /^[1-9]\d{0,8}$/.test(ref);
+  const [row] =
+    byVersion || /^dep_[a-z2-7]{26}$/.test(ref)
+      ? await c
+          .get('db')
+          .select()
+          .from(deployments)
+          .where(
+            and(
+              eq(deployments.appId, app.id),
+              byVersion ? eq(deployments.version, Number(ref)) : eq(deployments.id, ref),
+            ),
+          )
+          .limit(1)
+      : [];
+  if (!row) {
+    throw notFound(
+      `version "${ref}" of app "${app.name}"`,
+      `list versions with \`gov deployments list ${app.name}\``,
+    );
+  }
+  return { ministry, app, deployment: row };
 }
 
 /** Postgres' unique_violation: a concurrent create won the race. */

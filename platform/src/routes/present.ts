@@ -1,3 +1,4 @@
+import type { AppResource, DeploymentResource, MinistryResource } from '@gov/contract';
 import { eq, inArray } from 'drizzle-orm';
 import type { PlatformConfig } from '../config.ts';
 import type { Database } from '../db/database.ts';
@@ -9,7 +10,6 @@ import {
   type MinistryRow,
 } from '../db/schema/index.ts';
 import { citizenUrl } from '../gateway/hosts.ts';
-import type { AppResource, DeploymentResource, MinistryResource } from './resources.ts';
 
 export function presentMinistry(row: MinistryRow): MinistryResource {
   return {
@@ -71,7 +71,12 @@ export async function presentDeployments(
     version: row.version,
     status: row.status,
     statusReason: row.statusReason,
+    statusDetail: row.statusDetail,
+    conditions: row.conditions,
+    instances: { desired: row.instances, ready: row.readyInstances },
+    createdBy: row.createdBy,
     live: app.liveDeploymentId === row.id,
+    desired: app.desiredDeploymentId === row.id,
     artifact: { sha256: row.artifactSha256, bundleBytes: sizes.get(row.artifactSha256) ?? 0 },
     compatibilityDate: row.compatibilityDate,
     createdAt: row.createdAt.toISOString(),

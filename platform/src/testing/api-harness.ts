@@ -1,9 +1,12 @@
+import { RefusalAggregator } from '../audit/refusals.ts';
 import type { PlatformConfig } from '../config.ts';
 import type { DatabaseHandle } from '../db/database.ts';
 import { openTestDatabase } from '../db/test-database.ts';
 import { createApi } from '../http/app.ts';
 import { FixedWindowLimiter } from '../http/rate-limit.ts';
-import type { Reconciler } from '../reconciler/reconciler.ts';
+import type { StaffIdentity } from '../identity/staff-identity.ts';
+import type { MasterKeys } from '../secrets/master-key.ts';
+import { SecretVault } from '../secrets/vault.ts';
 import { operatorToken } from './principals.ts';
 
 export const testConfig: PlatformConfig = {
@@ -19,15 +22,40 @@ export const testConfig: PlatformConfig = {
   requestTimeoutMs: 30_000,
   startTimeoutMs: 15_000,
   resyncIntervalMs: 60_000,
+  logRetentionDays: 7,
   oidc: { kind: 'development', port: 0 },
   publicApiUrl: undefined,
+  driver: 'local',
+  internalSecret: undefined,
+  internalApiUrl: undefined,
+  demo: false,
+  appCpuMillicores: 500,
+  kubernetes: {
+    runtimeImage: '',
+    platformNamespace: 'gov-system',
+    progressDeadlineSeconds: 120,
+    routing: { kind: 'gateway' },
+  },
 };
+
+/** The master key of in-process API tests: fixed, so sealed values can be checked. */
+export const TEST_MASTER_KEYS: MasterKeys = {
+  current: { id: 'test-master', key: Buffer.alloc(32, 7) },
+  previous: undefined,
+};
+
+/** The internal secret of in-process API tests: capabilities are derived from it. */
+export const TEST_INTERNAL_SECRET = Buffer.from('test-internal-secret-of-at-least-32-characters');
 
 export interface ApiHarness {
   database: DatabaseHandle;
   operatorToken: string;
   /** App ids the API asked the reconciler to look at. */
   enqueued: string[];
+  /** How many times the API said routes changed. */
+  routeChanges: () => number;
+  /** Refused attempts waiting to be written as one record. */
+  refusals: RefusalAggregator;
   request(
     method: string,
     path: string,
@@ -49,23 +77,45 @@ export interface ApiHarness {
  */
 export async function apiHarness(
   overrides: Partial<PlatformConfig> = {},
-  options: { authFailuresPerMinute?: number } = {},
+  options: {
+    authFailuresPerMinute?: number;
+    /** Staff sign-in; without it the /v1/auth routes answer 503 "not configured". */
+    identity?: StaffIdentity;
+    /** What the API logs (an unexpected error's stack, among others). */
+    log?: (entry: Record<string, unknown>) => void;
+  } = {},
 ): Promise<ApiHarness> {
   const database = await openTestDatabase();
   const enqueued: string[] = [];
-  const reconciler: Pick<Reconciler, 'enqueue'> = { enqueue: (id) => void enqueued.push(id) };
+  let routeChanges = 0;
+  const refusals = new RefusalAggregator(database.db);
   const app = createApi({
     db: database.db,
     config: { ...testConfig, ...overrides },
-    reconciler,
+    reconciler: { enqueue: (id) => void enqueued.push(id) },
+    routes: {
+      routes: [],
+      subscribe: () => () => {},
+      onClose: () => {},
+      changed: async () => {
+        routeChanges += 1;
+      },
+    },
+    internalSecret: TEST_INTERNAL_SECRET,
+    vault: new SecretVault(TEST_MASTER_KEYS),
+    refusals,
     // The security suite fails authentication on purpose, many times a minute.
     authFailures: new FixedWindowLimiter(options.authFailuresPerMinute ?? 100_000, 60_000),
+    identity: options.identity,
+    log: options.log,
   });
   const secret = await operatorToken(database.db);
   return {
     database,
     operatorToken: secret,
     enqueued,
+    routeChanges: () => routeChanges,
+    refusals,
     async request(method, path, options = {}) {
       const headers: Record<string, string> = { ...options.headers };
       const token = options.token === undefined ? secret : options.token;
@@ -86,7 +136,10 @@ export async function apiHarness(
       }
       return { status: res.status, json, headers: res.headers };
     },
-    close: () => database.close(),
+    close: async () => {
+      await refusals.stop();
+      await database.close();
+    },
   };
 }
 

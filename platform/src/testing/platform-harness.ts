@@ -1,72 +1,82 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import type { DeploymentResource } from '@gov/contract';
 import type { PlatformConfig } from '../config.ts';
-import { openTestDatabase } from '../db/test-database.ts';
 import { LocalDriver } from '../drivers/local/local-driver.ts';
-import { createGateway } from '../gateway/gateway.ts';
-import { RouteTable } from '../gateway/route-table.ts';
-import { createApi } from '../http/app.ts';
-import { Reconciler } from '../reconciler/reconciler.ts';
-import { UsageMeter } from '../usage/meter.ts';
-import { bundleOf, testConfig } from './api-harness.ts';
-import { operatorToken } from './principals.ts';
+import { bundleOf } from './api-harness.ts';
+import { runningPlatform } from './running-platform.ts';
+
+/** Statuses a deployment does not leave by itself. */
+const SETTLED = new Set(['ready', 'failed', 'superseded', 'stopped']);
 
 /**
- * The real pieces wired together in-process: database, local driver running
- * workerd, reconciler, gateway on a loopback port, and the API.
+ * The whole platform in this process, wired exactly as `npm start` wires it
+ * (agent, control plane, gateway, over their real sockets), plus helpers to
+ * deploy, call the API and act as a citizen.
  */
 export async function platformHarness(overrides: Partial<PlatformConfig> = {}) {
-  const config = { ...testConfig, maxBundleBytes: 10 * 1024 * 1024, ...overrides };
-  const database = await openTestDatabase();
-  const workDir = await mkdtemp(path.join(tmpdir(), 'gov-run-'));
-  const driver = new LocalDriver({
-    workDir,
-    idleTimeoutMs: config.idleTimeoutMs,
-    startTimeoutMs: config.startTimeoutMs,
-  });
-  const table = new RouteTable(database.db);
-  await table.refresh();
-  const reconciler = new Reconciler({
-    db: database.db,
-    driver,
-    onLiveChanged: () => table.refresh(),
-  });
-  const meter = new UsageMeter(database.db);
-  const gateway = createGateway({
-    table,
-    driver,
-    baseDomain: config.baseDomain,
-    requestTimeoutMs: config.requestTimeoutMs,
-    meter,
-  });
-  await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
-  const gatewayPort = (gateway.address() as AddressInfo).port;
-  const api = createApi({ db: database.db, config: { ...config, gatewayPort }, reconciler });
-  const secret = await operatorToken(database.db);
+  const env = await runningPlatform((c) => ({
+    ...c,
+    maxBundleBytes: 10 * 1024 * 1024,
+    ...overrides,
+  }));
+  const platform = env.platform;
+  const token = (await readFile(platform.bootstrapTokenFile, 'utf8')).trim();
+  // A client of the agent like any other, for tests that look at processes.
+  const driver = new LocalDriver({ socketPath: platform.agent.socketPath });
 
-  async function call(method: string, url: string, body?: unknown) {
-    const res = await api.request(url, {
+  async function call(
+    method: string,
+    url: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) {
+    const res = await fetch(`${platform.apiUrl}${url}`, {
       method,
-      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON shapes.
     return { status: res.status, json: (await res.json().catch(() => undefined)) as any };
   }
 
+  /**
+   * Polls a version until it settles (ready and live, failed, superseded);
+   * a live version also until the gateway routes to it, as `gov deploy` waits.
+   */
+  async function settled(ministry: string, app: string, version: number, timeoutMs = 30_000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const res = await call(
+        'GET',
+        `/v1/ministries/${ministry}/apps/${app}/deployments/${version}`,
+      );
+      const d = res.json as DeploymentResource;
+      const routed = platform.gateway.table.lookup(ministry, app)?.liveDeploymentId === d.id;
+      if (SETTLED.has(d.status) && (d.status !== 'ready' || (d.live && routed))) return d;
+      if (Date.now() > deadline) return d;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   return {
-    database,
+    env,
+    platform,
+    token,
     driver,
-    reconciler,
-    table,
-    meter,
-    gatewayPort,
+    get gatewayPort() {
+      return platform.gateway.port;
+    },
     call,
-    /** Creates ministry and app if needed, uploads, and waits for the reconciler. */
-    async deploy(ministry: string, app: string, source: string, vars: Record<string, string> = {}) {
+    settled,
+    /** Creates ministry and app if needed, uploads, and waits for the version to settle. */
+    async deploy(
+      ministry: string,
+      app: string,
+      source: string,
+      vars: Record<string, string> = {},
+      extra: Record<string, unknown> = {},
+    ) {
       await call('POST', '/v1/ministries', {
         name: ministry,
         displayName: `Ministère ${ministry}`,
@@ -75,36 +85,18 @@ export async function platformHarness(overrides: Partial<PlatformConfig> = {}) {
       const res = await call(
         'POST',
         `/v1/ministries/${ministry}/apps/${app}/deployments`,
-        bundleOf(source, { vars }),
+        bundleOf(source, { vars, ...extra }),
       );
       if (res.status !== 202) throw new Error(`deploy failed: ${JSON.stringify(res.json)}`);
-      await reconciler.idle();
-      const after = await call(
-        'GET',
-        `/v1/ministries/${ministry}/apps/${app}/deployments/${res.json.version}`,
-      );
-      return after.json as {
-        id: string;
-        version: number;
-        status: string;
-        statusReason: string | null;
-        live: boolean;
-      };
+      return settled(ministry, app, res.json.version);
     },
     /** A citizen request through the gateway, with the app's host. */
     citizen(host: string, pathname = '/', init: Parameters<typeof fetchVia>[3] = {}) {
-      return fetchVia(gatewayPort, host, pathname, init);
+      return fetchVia(platform.gateway.port, host, pathname, init);
     },
     async close() {
-      await new Promise<void>((resolve) => {
-        gateway.close(() => resolve());
-        gateway.closeAllConnections();
-      });
-      await reconciler.stop();
       await driver.close();
-      // A test may have closed the database on purpose (outage scenarios).
-      await database.close().catch(() => {});
-      await rm(workDir, { recursive: true, force: true });
+      await env.close();
     },
   };
 }

@@ -9,7 +9,7 @@ export async function operatorToken(db: Database): Promise<string> {
     label: 'test operator',
     role: 'operator',
     createdBy: 'test',
-    expiresInDays: 1,
+    expiresInDays: 60,
   });
   return secret;
 }
@@ -26,7 +26,7 @@ export async function roleToken(
     role,
     ministryId,
     createdBy: 'test',
-    expiresInDays: 1,
+    expiresInDays: 60,
   });
   return secret;
 }

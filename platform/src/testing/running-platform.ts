@@ -16,6 +16,8 @@ export async function runningPlatform(tune: (c: PlatformConfig) => PlatformConfi
     ? await createScratchDatabase(process.env.DATABASE_URL)
     : undefined;
   const config = loadConfig({
+    // Fast enough for tests, still the real mechanism.
+    GOV_RESYNC_INTERVAL_MS: '5000',
     GOV_DATA_DIR: dataDir,
     GOV_API_PORT: '0',
     GOV_GATEWAY_PORT: '0',
@@ -33,7 +35,8 @@ export async function runningPlatform(tune: (c: PlatformConfig) => PlatformConfi
     async close() {
       await platform.stop();
       await scratch?.drop();
-      await rm(dataDir, { recursive: true, force: true });
+      // A last write of a stopped part (a route cache, a log line) may land during the removal.
+      await rm(dataDir, { recursive: true, force: true, maxRetries: 5 });
     },
   };
 }

@@ -1,4 +1,5 @@
 import { eq } from 'drizzle-orm';
+import { auditedChange } from '../../audit/middleware.ts';
 import { access } from '../../auth/access.ts';
 import { apps } from '../../db/schema/index.ts';
 import { defineRoute } from '../../http/route.ts';
@@ -16,8 +17,15 @@ export const deleteApp = defineRoute({
   audit: 'app.delete',
   handler: async (c) => {
     const { app } = await appFromPath(c);
-    c.set('auditTarget', { type: 'app', id: app.id, details: { name: app.name } });
-    await c.get('db').delete(apps).where(eq(apps.id, app.id));
+    await auditedChange(c, 204, async (tx) => {
+      await tx.delete(apps).where(eq(apps.id, app.id));
+      return {
+        result: undefined,
+        target: { type: 'app', id: app.id, details: { name: app.name } },
+      };
+    });
+    // Citizens stop being routed to it at once; the reconciler then stops what still runs.
+    await c.get('routes').changed();
     c.get('reconciler').enqueue(app.id);
     return c.body(null, 204);
   },

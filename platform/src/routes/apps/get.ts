@@ -1,8 +1,8 @@
+import type { AppResource } from '@gov/contract';
 import { access } from '../../auth/access.ts';
 import { defineRoute } from '../../http/route.ts';
 import { appFromPath } from '../lookup.ts';
 import { presentApps } from '../present.ts';
-import type { AppResource } from '../resources.ts';
 
 export type GetAppResponse = AppResource;
 

@@ -1,9 +1,9 @@
+import type { AppResource } from '@gov/contract';
 import { asc, eq } from 'drizzle-orm';
 import { access } from '../../auth/access.ts';
 import { apps } from '../../db/schema/index.ts';
 import { defineRoute } from '../../http/route.ts';
 import { presentApps } from '../present.ts';
-import type { AppResource } from '../resources.ts';
 
 export interface ListAppsResponse {
   apps: AppResource[];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { auditedChange } from '../../audit/middleware.ts';
 import { access } from '../../auth/access.ts';
 import { principalForMember } from '../../auth/principal.ts';
 import { issueToken } from '../../auth/tokens.ts';
@@ -54,14 +55,16 @@ export const exchangeCliToken = defineRoute({
     const member = await memberForClaims(db, claims);
     const principal = await principalForMember(db, member, null);
     c.set('principal', principal);
-    const issued = await issueToken(db, {
-      kind: 'login',
-      label: 'gov login',
-      memberId: member.id,
-      createdBy: member.id,
-      expiresInDays: CLI_TOKEN_DAYS,
+    const issued = await auditedChange(c, 200, async (tx) => {
+      const token = await issueToken(tx, {
+        kind: 'login',
+        label: 'gov login',
+        memberId: member.id,
+        createdBy: member.id,
+        expiresInDays: CLI_TOKEN_DAYS,
+      });
+      return { result: token, target: { type: 'token', id: token.id } };
     });
-    c.set('auditTarget', { type: 'token', id: issued.id });
     return c.json({
       token: issued.secret,
       expiresAt: issued.expiresAt.toISOString(),

@@ -1,4 +1,7 @@
+import type { MinistryResource } from '@gov/contract';
+import { humanText, slugSchema } from '@gov/contract';
 import { z } from 'zod';
+import { auditedChange } from '../../audit/middleware.ts';
 import { access } from '../../auth/access.ts';
 import { ministries, quotas } from '../../db/schema/index.ts';
 import { ApiError } from '../../errors.ts';
@@ -7,12 +10,10 @@ import { parseJsonBody } from '../../http/validate.ts';
 import { newId } from '../../ids.ts';
 import { isUniqueViolation } from '../lookup.ts';
 import { presentMinistry } from '../present.ts';
-import type { MinistryResource } from '../resources.ts';
-import { slugSchema } from '../slugs.ts';
 
 export const createMinistryBody = z.strictObject({
   name: slugSchema,
-  displayName: z.string().trim().min(2).max(200),
+  displayName: humanText(2, 200),
 });
 export type CreateMinistryRequest = z.infer<typeof createMinistryBody>;
 export type CreateMinistryResponse = MinistryResource;
@@ -26,16 +27,18 @@ export const createMinistry = defineRoute({
     const body = await parseJsonBody(c, createMinistryBody);
     try {
       // A ministry never exists without its quota.
-      const row = await c.get('db').transaction(async (tx) => {
+      const row = await auditedChange(c, 201, async (tx) => {
         const [inserted] = await tx
           .insert(ministries)
           .values({ id: newId('ministry'), name: body.name, displayName: body.displayName })
           .returning();
         if (!inserted) throw new Error('insert returned no row');
         await tx.insert(quotas).values({ ministryId: inserted.id });
-        return inserted;
+        return {
+          result: inserted,
+          target: { type: 'ministry', id: inserted.id, details: { name: inserted.name } },
+        };
       });
-      c.set('auditTarget', { type: 'ministry', id: row.id, details: { name: row.name } });
       return c.json(presentMinistry(row) satisfies CreateMinistryResponse, 201);
     } catch (error) {
       if (isUniqueViolation(error)) {

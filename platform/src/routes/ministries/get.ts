@@ -1,7 +1,7 @@
+import type { MinistryResource } from '@gov/contract';
 import { access } from '../../auth/access.ts';
 import { defineRoute } from '../../http/route.ts';
 import { presentMinistry } from '../present.ts';
-import type { MinistryResource } from '../resources.ts';
 
 export type GetMinistryResponse = MinistryResource;
 

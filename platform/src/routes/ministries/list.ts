@@ -1,9 +1,9 @@
+import type { MinistryResource } from '@gov/contract';
 import { asc, inArray } from 'drizzle-orm';
 import { access } from '../../auth/access.ts';
 import { ministries } from '../../db/schema/index.ts';
 import { defineRoute } from '../../http/route.ts';
 import { presentMinistry } from '../present.ts';
-import type { MinistryResource } from '../resources.ts';
 
 export interface ListMinistriesResponse {
   ministries: MinistryResource[];
