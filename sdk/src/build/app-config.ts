@@ -1,9 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { type ParseError, parse, printParseErrorCode } from 'jsonc-parser';
+import { SECRET_NAME } from '@gov/contract';
 import { UserError } from '../cli/errors.ts';
-
-const CONFIG_FILES = ['wrangler.jsonc', 'wrangler.json'];
+import { resolveEnvironment } from './config-env.ts';
+import { CONFIG_FILES, configFileAbove, configFileIn, parseConfigFile } from './config-file.ts';
 
 export interface ModuleRule {
   type: string;
@@ -12,8 +12,11 @@ export interface ModuleRule {
 
 /** What gov reads from an app's wrangler config. */
 export interface AppConfig {
+  /** The config file (wrangler.toml, wrangler.json or wrangler.jsonc). */
   file: string;
-  /** The whole config as written, minus the `gov` section. */
+  /** The project folder: the config's folder, where relative paths start. */
+  dir: string;
+  /** The settings in force (environment applied), minus `gov` and `env`: what wrangler builds. */
   wrangler: Record<string, unknown>;
   name: string | undefined;
   ministry: string | undefined;
@@ -24,51 +27,133 @@ export interface AppConfig {
   compatibilityDate: string | undefined;
   compatibilityFlags: string[];
   vars: Record<string, string>;
+  /** `gov.memoryMib` and `gov.instances`: what the version asks for, within the ministry's quota. */
+  limits: { memoryMib?: number; instances?: number };
+  /** `gov.healthPath`: probed before the version takes traffic. */
+  healthPath: string | undefined;
+  /** `gov.secrets`: the secrets the app needs; a deploy fails naming one that is not set. */
+  secrets: string[];
+  /** Platform services bound into the app: `kv_namespaces` and `d1_databases`. */
+  bindings: Array<{ kind: 'kv' | 'd1'; name: string }>;
+  /** Settings that mean nothing on Gov (a Cloudflare account id…), one line each, for stderr. */
+  notes: string[];
+}
+
+export interface ReadOptions {
+  /** `--env <name>`: one of the config's environments. */
+  env?: string;
+}
+
+const CONFIG_NAMES = CONFIG_FILES.join(', ');
+
+/**
+ * Where the project is for `gov deploy [target]`: a folder holding a
+ * wrangler config, a config file itself, or an entry point (as in
+ * `wrangler deploy src/index.ts`), whose nearest config above it is used.
+ */
+export function locateProject(target: string): { file: string; entry: string | undefined } {
+  if (!existsSync(target)) {
+    throw new UserError('not_found', `no folder or file ${target}`, {
+      hint: 'run gov deploy in your app folder, or give its path: gov deploy path/to/app',
+    });
+  }
+  if (statSync(target).isDirectory()) {
+    const file = configFileIn(target);
+    if (!file) {
+      throw new UserError(
+        'no_config',
+        `no wrangler config in ${target} (looked for ${CONFIG_NAMES})`,
+        {
+          hint: 'run gov deploy in an app folder, or copy templates/demarche to start one',
+        },
+      );
+    }
+    return { file, entry: undefined };
+  }
+  if ((CONFIG_FILES as readonly string[]).includes(path.basename(target))) {
+    return { file: target, entry: undefined };
+  }
+  const file = configFileAbove(target);
+  if (!file) {
+    throw new UserError('no_config', `no wrangler config in the folders above ${target}`, {
+      hint: `add a wrangler.toml with "name" and "compatibility_date" beside your project (${CONFIG_NAMES})`,
+    });
+  }
+  return { file, entry: path.relative(path.dirname(file), path.resolve(target)) };
 }
 
 /**
- * Reads `wrangler.jsonc` (or `wrangler.json`) in an app folder: what wrangler
- * needs to build it, and what gov needs to deploy it (`gov.ministry`).
+ * Reads an app's wrangler config (`wrangler.toml`, `wrangler.json` or
+ * `wrangler.jsonc`, as wrangler does): what wrangler needs to build it, and
+ * what gov needs to deploy it (`gov.ministry`). Settings Gov does not support
+ * are refused here, before anything is built.
  *
  * @example
  * const config = readAppConfig('templates/demarche');
  * console.log(config.name, config.ministry); // "demarche" "demo"
+ * readAppConfig('src/index.ts', { env: 'staging' }); // the entry given, [env.staging] applied
  */
-export function readAppConfig(dir: string): AppConfig {
-  const file = CONFIG_FILES.map((f) => path.join(dir, f)).find((f) => existsSync(f));
-  if (!file) {
-    throw new UserError('no_config', `no wrangler.jsonc in ${dir}`, {
-      hint: 'run gov deploy in an app folder, or copy templates/demarche to start one',
+export function readAppConfig(target: string, options: ReadOptions = {}): AppConfig {
+  const { file, entry } = locateProject(target);
+  const fileName = path.basename(file);
+  const { settings, notes } = resolveEnvironment(parseConfigFile(file), options.env, fileName);
+  // wrangler builds the code; the bindings Gov provides are Gov's to read, not wrangler's.
+  const { gov, kv_namespaces: kvNamespaces, d1_databases: d1Databases, ...wrangler } = settings;
+  const bindings = [
+    ...platformBindings('kv', kvNamespaces, fileName, notes),
+    ...platformBindings('d1', d1Databases, fileName, notes),
+  ];
+  const twice = bindings.find((b, i) => bindings.findIndex((o) => o.name === b.name) !== i);
+  if (twice) {
+    throw new UserError('invalid_config', `${twice.name} is bound twice in ${fileName}`, {
+      hint: 'give each KV namespace and D1 database its own binding name',
     });
   }
-  const errors: ParseError[] = [];
-  const parsed: unknown = parse(readFileSync(file, 'utf8'), errors, { allowTrailingComma: true });
-  if (errors.length > 0 || typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    const first = errors[0];
+  if (entry !== undefined) wrangler.main = entry;
+  if (gov !== undefined && (typeof gov !== 'object' || gov === null || Array.isArray(gov))) {
+    throw new UserError('invalid_config', `"gov" in ${fileName} must be a table`, {
+      hint: 'for example "gov": { "ministry": "demo" }, or [gov] in TOML',
+    });
+  }
+  const govSection = (gov ?? {}) as Record<string, unknown>;
+  const vars: Record<string, string> = {};
+  const rawVars = wrangler.vars;
+  if (
+    rawVars !== undefined &&
+    (typeof rawVars !== 'object' || rawVars === null || Array.isArray(rawVars))
+  ) {
     throw new UserError(
       'invalid_config',
-      `${path.basename(file)} is not valid JSONC${first ? ` (${printParseErrorCode(first.error)} at offset ${first.offset})` : ''}`,
+      `"vars" in ${fileName} must be a table of names and values`,
       {
-        hint: 'fix the file; it must be one JSON object',
+        hint: 'for example "vars": { "MINISTRY_NAME": "Santé" }',
       },
     );
   }
-  const { gov, ...wrangler } = parsed as Record<string, unknown>;
-  const govSection = (typeof gov === 'object' && gov !== null ? gov : {}) as Record<
-    string,
-    unknown
-  >;
-  const vars: Record<string, string> = {};
-  const rawVars = wrangler.vars;
-  if (rawVars && typeof rawVars === 'object' && !Array.isArray(rawVars)) {
-    for (const [key, value] of Object.entries(rawVars)) {
-      // workerd binds text; structured values are passed as their JSON.
-      vars[key] = typeof value === 'string' ? value : JSON.stringify(value);
+  for (const [key, value] of Object.entries(rawVars ?? {})) {
+    // workerd binds text; structured values are passed as their JSON.
+    vars[key] = typeof value === 'string' ? value : JSON.stringify(value);
+  }
+  const flags = wrangler.compatibility_flags ?? [];
+  if (!Array.isArray(flags) || flags.some((f) => typeof f !== 'string')) {
+    throw new UserError(
+      'invalid_config',
+      `"compatibility_flags" in ${fileName} must be a list of names`,
+      {
+        hint: 'for example "compatibility_flags": ["nodejs_compat"]',
+      },
+    );
+  }
+  for (const key of ['name', 'main', 'compatibility_date'] as const) {
+    if (wrangler[key] !== undefined && typeof wrangler[key] !== 'string') {
+      throw new UserError('invalid_config', `"${key}" in ${fileName} must be text`, {
+        hint:
+          key === 'compatibility_date'
+            ? 'for example "2026-04-01"'
+            : `for example "${key === 'main' ? 'src/index.ts' : 'mon-service'}"`,
+      });
     }
   }
-  const flags = Array.isArray(wrangler.compatibility_flags)
-    ? wrangler.compatibility_flags.filter((f): f is string => typeof f === 'string')
-    : [];
   const rules = Array.isArray(wrangler.rules)
     ? wrangler.rules.flatMap((r: unknown): ModuleRule[] => {
         const { type, globs } = (r ?? {}) as { type?: unknown; globs?: unknown };
@@ -78,14 +163,137 @@ export function readAppConfig(dir: string): AppConfig {
     : [];
   return {
     file,
+    dir: path.dirname(file),
     wrangler,
-    name: typeof wrangler.name === 'string' ? wrangler.name : undefined,
+    notes,
+    limits: {
+      memoryMib: govInteger(govSection, 'memoryMib', file),
+      instances: govInteger(govSection, 'instances', file),
+    },
+    healthPath: govHealthPath(govSection, file),
+    secrets: govSecrets(govSection, file),
+    bindings,
+    name: wrangler.name as string | undefined,
     ministry: typeof govSection.ministry === 'string' ? govSection.ministry : undefined,
-    main: typeof wrangler.main === 'string' ? wrangler.main : undefined,
+    main: wrangler.main as string | undefined,
     rules,
-    compatibilityDate:
-      typeof wrangler.compatibility_date === 'string' ? wrangler.compatibility_date : undefined,
-    compatibilityFlags: flags,
+    compatibilityDate: wrangler.compatibility_date as string | undefined,
+    compatibilityFlags: flags as string[],
     vars,
   };
+}
+
+function govInteger(gov: Record<string, unknown>, key: string, file: string): number | undefined {
+  const value = gov[key];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new UserError(
+      'invalid_config',
+      `gov.${key} in ${path.basename(file)} must be a whole number`,
+      {
+        hint: key === 'memoryMib' ? 'for example "memoryMib": 128' : 'for example "instances": 2',
+      },
+    );
+  }
+  return value;
+}
+
+function govHealthPath(gov: Record<string, unknown>, file: string): string | undefined {
+  const value = gov.healthPath;
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !value.startsWith('/')) {
+    throw new UserError(
+      'invalid_config',
+      `gov.healthPath in ${path.basename(file)} must be a path`,
+      {
+        hint: 'for example "healthPath": "/healthz"',
+      },
+    );
+  }
+  return value;
+}
+
+function govSecrets(gov: Record<string, unknown>, file: string): string[] {
+  const value = gov.secrets;
+  if (value === undefined) return [];
+  if (
+    !Array.isArray(value) ||
+    value.some((name) => typeof name !== 'string' || !SECRET_NAME.test(name))
+  ) {
+    throw new UserError(
+      'invalid_config',
+      `gov.secrets in ${path.basename(file)} must be a list of secret names`,
+      { hint: 'for example "secrets": ["API_KEY"]: letters, digits and _' },
+    );
+  }
+  return value as string[];
+}
+
+/** What each kind of platform binding is called in wrangler's config, and what it may hold. */
+const bindingKinds = {
+  kv: {
+    setting: 'kv_namespaces',
+    what: 'KV namespace',
+    example: 'for example kv_namespaces = [{ binding = "KV" }]',
+    /** Cloudflare's names for the thing: noted, since the data is the app's own here. */
+    cloudflare: ['id', 'preview_id'],
+    gov: [] as string[],
+  },
+  d1: {
+    setting: 'd1_databases',
+    what: 'D1 database',
+    example: 'for example d1_databases = [{ binding = "DB" }]',
+    cloudflare: ['database_id', 'database_name', 'preview_database_id'],
+    // wrangler's own migration folder: `gov d1 execute --file` applies them.
+    gov: ['migrations_dir', 'migrations_table'],
+  },
+} as const;
+
+/**
+ * `kv_namespaces` and `d1_databases` as Gov provides them: each binding is
+ * a namespace or database of the app's own, named by the binding. A
+ * Cloudflare id means nothing here (and could never name another app's
+ * data): noted, not used.
+ */
+function platformBindings(
+  kind: keyof typeof bindingKinds,
+  raw: unknown,
+  fileName: string,
+  notes: string[],
+): Array<{ kind: 'kv' | 'd1'; name: string }> {
+  if (raw === undefined) return [];
+  const { setting, what, example, cloudflare, gov } = bindingKinds[kind];
+  if (!Array.isArray(raw)) {
+    throw new UserError('invalid_config', `"${setting}" in ${fileName} must be a list`, {
+      hint: example,
+    });
+  }
+  return raw.map((entry: unknown) => {
+    const { binding, ...rest } = (entry ?? {}) as Record<string, unknown>;
+    if (typeof binding !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(binding)) {
+      throw new UserError(
+        'invalid_config',
+        `each of "${setting}" in ${fileName} needs a "binding": the name the code reads, like ${kind === 'kv' ? 'KV' : 'DB'}`,
+        { hint: example },
+      );
+    }
+    const keys = Object.keys(rest);
+    const other = keys.find(
+      (k) =>
+        !(cloudflare as readonly string[]).includes(k) && !(gov as readonly string[]).includes(k),
+    );
+    if (other !== undefined) {
+      throw new UserError(
+        'unsupported_setting',
+        `"${other}" of ${what} ${binding} in ${fileName} is not supported on Gov`,
+        { hint: `a Gov ${what} takes a "binding" name only` },
+      );
+    }
+    if (keys.some((k) => (cloudflare as readonly string[]).includes(k))) {
+      notes.push(
+        `the ${keys.filter((k) => (cloudflare as readonly string[]).includes(k)).join(' and ')} of ${what} ${binding} in ${fileName} ${keys.length > 1 ? 'are' : 'is'} not used on Gov: the ${kind === 'kv' ? 'namespace' : 'database'} is the app's own, named ${binding}`,
+      );
+    }
+    return { kind, name: binding };
+  });
 }

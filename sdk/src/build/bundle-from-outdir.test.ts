@@ -1,8 +1,8 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { bundleSchema } from '@gov/contract';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { bundleSchema } from '../../../runtime/src/bundle.ts';
 import type { AppConfig } from './app-config.ts';
 import { bundleFromOutdir } from './bundle-from-outdir.ts';
 
@@ -14,7 +14,9 @@ afterEach(() => rm(outdir, { recursive: true, force: true }));
 
 const config = (overrides: Partial<AppConfig> = {}): AppConfig => ({
   file: 'wrangler.jsonc',
+  dir: '.',
   wrangler: {},
+  notes: [],
   name: 'essai',
   ministry: 'demo',
   main: 'src/index.ts',
@@ -22,6 +24,10 @@ const config = (overrides: Partial<AppConfig> = {}): AppConfig => ({
   compatibilityDate: '2026-04-01',
   compatibilityFlags: [],
   vars: {},
+  limits: {},
+  healthPath: undefined,
+  secrets: [],
+  bindings: [],
   ...overrides,
 });
 
@@ -80,5 +86,17 @@ describe('bundleFromOutdir', () => {
     const rules = [{ type: 'Text', globs: ['**/*.md'] }];
     const bundle = await bundleFromOutdir(outdir, config({ rules }));
     expect(bundle.modules.find((m) => m.name === 'abc-notice.md')?.type).toBe('text');
+  });
+
+  it("carries the app's gov.memoryMib, gov.instances and gov.healthPath into the bundle", async () => {
+    await emitted({ 'index.js': 'export default {}' });
+    const bundle = bundleSchema.parse(
+      await bundleFromOutdir(
+        outdir,
+        config({ limits: { memoryMib: 192, instances: 2 }, healthPath: '/sante' }),
+      ),
+    );
+    expect(bundle.limits).toEqual({ memoryMib: 192, instances: 2 });
+    expect(bundle.healthPath).toBe('/sante');
   });
 });

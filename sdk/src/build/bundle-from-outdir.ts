@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { BundleInput, ModuleType } from '../../../runtime/src/bundle.ts';
+import type { BundleInput, ModuleType } from '@gov/contract';
 import { UserError } from '../cli/errors.ts';
 import type { AppConfig, ModuleRule } from './app-config.ts';
 
@@ -101,5 +101,12 @@ export async function bundleFromOutdir(outdir: string, config: AppConfig): Promi
     compatibilityDate: config.compatibilityDate ?? new Date().toISOString().slice(0, 10),
     compatibilityFlags: config.compatibilityFlags,
     vars: config.vars,
+    ...(config.healthPath ? { healthPath: config.healthPath } : {}),
+    ...(config.secrets.length > 0 ? { secrets: config.secrets } : {}),
+    ...(config.bindings.length > 0 ? { bindings: config.bindings } : {}),
+    limits: {
+      ...(config.limits.memoryMib ? { memoryMib: config.limits.memoryMib } : {}),
+      ...(config.limits.instances ? { instances: config.limits.instances } : {}),
+    },
   };
 }

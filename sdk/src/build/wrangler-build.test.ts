@@ -2,8 +2,8 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundleSchema } from '@gov/contract';
 import { describe, expect, it } from 'vitest';
-import { bundleSchema } from '../../../runtime/src/bundle.ts';
 import { UserError } from '../cli/errors.ts';
 import { readAppConfig } from './app-config.ts';
 import { buildApp } from './wrangler-build.ts';
@@ -21,7 +21,7 @@ describe('buildApp', () => {
       compatibilityDate: '2026-04-01',
     });
     expect(config.wrangler).not.toHaveProperty('gov');
-    const { bundle, output } = await buildApp(dir, config);
+    const { bundle, output } = await buildApp(config);
     const parsed = bundleSchema.parse(bundle);
     expect(parsed.mainModule).toBe('index.js');
     expect(parsed.vars.MINISTRY_NAME).toBe('Ministère de démonstration');
@@ -61,7 +61,7 @@ describe('buildApp', () => {
             new Response(\`\${env.GREETING} \${notice} \${(seal as ArrayBuffer).byteLength}\`),
         };`,
       );
-      const { bundle } = await buildApp(dir, readAppConfig(dir));
+      const { bundle } = await buildApp(readAppConfig(dir));
       const parsed = bundleSchema.parse(bundle);
       expect(parsed.mainModule).toBe('worker.js');
       const byType = Object.fromEntries(parsed.modules.map((m) => [m.type, m]));
@@ -91,7 +91,7 @@ describe('buildApp', () => {
         '{ "name": "casse", "main": "index.js", "compatibility_date": "2026-04-01" }',
       );
       await writeFile(path.join(dir, 'index.js'), 'export default { fetch( { oops');
-      const error = await buildApp(dir, readAppConfig(dir)).catch((e: unknown) => e);
+      const error = await buildApp(readAppConfig(dir)).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(UserError);
       expect(error).toMatchObject({
         code: 'build_failed',
@@ -109,11 +109,33 @@ describe('buildApp', () => {
   });
 });
 
+it('builds a wrangler.toml project from an entry point named on the command line, environment applied', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'gov-toml-'));
+  try {
+    await mkdir(path.join(dir, 'src'));
+    await writeFile(
+      path.join(dir, 'wrangler.toml'),
+      'name = "essai"\ncompatibility_date = "2026-04-01"\n\n[env.staging.vars]\nSTAGE = "essai"\n',
+    );
+    await writeFile(
+      path.join(dir, 'src/worker.ts'),
+      'export default { fetch: (_r: Request, env: { STAGE: string }) => new Response(env.STAGE) };',
+    );
+    const config = readAppConfig(path.join(dir, 'src/worker.ts'), { env: 'staging' });
+    const parsed = bundleSchema.parse((await buildApp(config)).bundle);
+    expect(parsed.mainModule).toBe('worker.js');
+    expect(parsed.vars).toEqual({ STAGE: 'essai' });
+    expect(config.name).toBe('essai-staging');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 describe('readAppConfig', () => {
   it.each([
-    ['no config', undefined, /no wrangler\.jsonc/],
+    ['no config', undefined, /no wrangler config in/],
     ['broken JSONC', '{ "name": ', /not valid JSONC/],
-    ['an array', '[]', /not valid JSONC/],
+    ['an array', '[]', /wrangler.jsonc is not valid: it must be one object/],
   ])('refuses %s with a hint', async (_label, content, message) => {
     const dir = await mkdtemp(path.join(tmpdir(), 'gov-cfg-'));
     try {

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { BundleInput } from '../../../runtime/src/bundle.ts';
+import type { BundleInput } from '@gov/contract';
 import type { AppConfig } from './app-config.ts';
 import { bundleFromOutdir } from './bundle-from-outdir.ts';
 import { runWrangler } from './wrangler-run.ts';
@@ -19,10 +19,11 @@ export interface BuildResult {
  *
  * @example
  * const config = readAppConfig('templates/demarche');
- * const { bundle } = await buildApp('templates/demarche', config);
+ * const { bundle } = await buildApp(config);
  * await new GovClient(apiUrl, token).createDeployment('demo', 'demarche', bundle);
  */
-export async function buildApp(dir: string, config: AppConfig): Promise<BuildResult> {
+export async function buildApp(config: AppConfig): Promise<BuildResult> {
+  const { dir } = config;
   const outdir = await mkdtemp(path.join(tmpdir(), 'gov-build-'));
   // wrangler warns about the unknown `gov` section, and that warning runs an
   // update check: hand it the config without the section, written beside the

@@ -1,4 +1,5 @@
 import type { ParseArgsConfig } from 'node:util';
+import type { SecretInput } from './secret-input.ts';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
@@ -10,6 +11,8 @@ export interface CommandInput {
   env: NodeJS.ProcessEnv;
   stdout: (s: string) => void;
   stderr: (s: string) => void;
+  /** Where `gov secrets put` reads a value: standard input or a prompt, never a flag. */
+  secretInput?: SecretInput;
 }
 
 /** A CLI command declared as data; `registry.ts` lists them all. */
@@ -33,8 +36,14 @@ export const flagHelp: Readonly<Record<string, string>> = {
   'api-url': 'Gov API to talk to (default: GOV_API_URL, else http://127.0.0.1:7070)',
   json: 'print the result as JSON on stdout, for scripts',
   verbose: "more detail: wrangler's full output, stacks of unexpected errors",
-  ministry: 'ministry slug (default: "gov": { "ministry" } in the app\'s wrangler.jsonc)',
-  app: 'app slug (default: "name" in wrangler.jsonc)',
+  ministry:
+    'ministry slug (default: "gov": { "ministry" } in the app\'s wrangler config, else your only ministry)',
+  app: 'app slug (default: "name" in the wrangler config)',
+  env: "one of the config's environments ([env.<name>]), as with wrangler deploy --env",
+  file: 'a file of SQL statements to run, such as schema.sql',
+  command: 'one SQL statement to run, its rows printed',
+  since: 'how far back: a duration like 10m, 2h, 1d, or an instant (default: 1h)',
+  follow: 'keep printing new lines as they come, until Ctrl+C',
   'timeout-ms': 'how long to wait for the new version to go live (default: 120000)',
 };
 

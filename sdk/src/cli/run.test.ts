@@ -23,7 +23,7 @@ describe('gov CLI', () => {
       expect(help.stdout).toContain(`  ${c} `);
     }
     const deploy = await cli(['deploy', '--help']);
-    expect(deploy.stdout).toContain('Usage: gov deploy [dir]');
+    expect(deploy.stdout).toContain('Usage: gov deploy [dir | config file | entry.ts] [--env e]');
     expect(deploy.stdout).toMatch(/--timeout-ms <value>\s+how long to wait/);
     expect((await cli(['help', 'rollback'])).stdout).toContain('Usage: gov rollback <app>');
     expect((await cli(['--version'])).stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
@@ -33,12 +33,25 @@ describe('gov CLI', () => {
     [['frobnicate'], /unknown command "frobnicate"/, /commands: login, deploy, apps list/],
     [['apps'], /unknown command "apps"/, /try `gov apps list`/],
     [['--verbose', 'deploy'], /options go after the command/, /gov deploy --verbose/],
-    [['deploy', '--bogus'], /Unknown option '--bogus'/, /usage: gov deploy/],
+    [
+      ['deploy', '--bogus'],
+      /gov deploy has no option --bogus/,
+      /its options: .*--env.*gov deploy --help/,
+    ],
+    [['deploy', '--app'], /--app needs a value/, /usage: gov deploy/],
+    [['apps', 'list', '--json=yes'], /--json takes no value/, /usage: gov apps list/],
     [['apps', 'list', '--ministry', 'Bad Name'], /not a valid ministry name/, /lowercase/],
     [['deploy', '--ministry', 'demo', '--app', 'x-'], /not a valid app name/, /etat-civil/],
-    [['apps', 'list'], /which ministry/, /--ministry/],
-    [['deploy'], /no wrangler\.jsonc in/, /app folder/],
-    [['deployments', 'list'], /which app/, /gov deployments list <app>/],
+    [['apps', 'list'], /not signed in/, /gov login/],
+    [
+      ['deploy'],
+      /no wrangler config in .*wrangler\.json, wrangler\.jsonc, wrangler\.toml/,
+      /app folder/,
+    ],
+    [['deploy', 'nowhere/app'], /no folder or file .*nowhere\/app/, /give its path/],
+    [['quota', 'set', 'maxApps'], /"maxApps" is not <limit>=<whole number>/, /maxApps=20/],
+    [['apps', 'delete'], /which app/, /gov apps list/],
+    [['deployments', 'list'], /which app/, /gov apps list/],
     [
       ['rollback', 'demarche', 'deux', '--ministry', 'demo'],
       /not a version number/,
@@ -63,8 +76,11 @@ describe('gov CLI', () => {
     await writeFile(path.join(app, 'wrangler.jsonc'), '{ // no name, no gov section\n}');
     const noApp = await cli(['deploy', app, '--ministry', 'demo']);
     expect(noApp.stderr).toMatch(/^gov: which app\? none given\n {2}hint: pass --app <name>/);
-    const noMinistry = await cli(['deploy', app, '--app', 'demarche']);
-    expect(noMinistry.stderr).toMatch(/^gov: which ministry\?.*\n {2}hint: pass --ministry/);
+    // Without a ministry the API is asked which ones the caller has: here,
+    // with no token, that is said before anything is built.
+    const noToken = await cli(['deploy', app, '--app', 'demarche']);
+    expect(noToken.stderr).toMatch(/^gov: not signed in to .*\n {2}hint: run `gov login`/);
+    expect(noToken.stderr).not.toMatch(/build/);
     await writeFile(path.join(app, 'wrangler.jsonc'), '{ "name": "Demarche" }');
     expect((await cli(['deploy', app, '--ministry', 'demo'])).stderr).toMatch(
       /"Demarche" is not a valid app name/,
@@ -87,6 +103,11 @@ describe('gov CLI', () => {
       encoding: 'utf8',
     });
     expect(flag.status).toBe(1);
-    expect(flag.stderr).toMatch(/^gov: Unknown option '--nope'/);
+    expect(flag.stderr).toMatch(/^gov: gov apps list has no option --nope/);
+    // No command at all is a mistake: help on stderr, exit 1, so scripts notice.
+    const none = spawnSync(process.execPath, [bin], { encoding: 'utf8' });
+    expect(none.status).toBe(1);
+    expect(none.stdout).toBe('');
+    expect(none.stderr).toContain('Usage: gov <command>');
   });
 });

@@ -3,12 +3,14 @@ import { parseArgs } from 'node:util';
 import { type Command, type CommandInput, flagHelp } from './command.ts';
 import { reportError, UserError } from './errors.ts';
 import { commands } from './registry.ts';
+import type { SecretInput } from './secret-input.ts';
 
 export interface CliIo {
   cwd: string;
   env: NodeJS.ProcessEnv;
   stdout: (s: string) => void;
   stderr: (s: string) => void;
+  secretInput?: SecretInput;
 }
 
 function version(): string {
@@ -59,6 +61,32 @@ function unknownCommand(argv: string[]): UserError {
   return new UserError('unknown_command', `unknown command "${words.join(' ')}"`, { hint });
 }
 
+/**
+ * Node's argument parser speaks of "positional arguments" and `--`: say
+ * instead which flag is wrong and which ones the command takes.
+ */
+function argumentError(command: Command, error: Error & { code?: string }): UserError {
+  const name = `gov ${command.path.join(' ')}`;
+  const flags = Object.keys(command.options).map((f) => `--${f}`);
+  const flag = /'(-[^' ]+)/.exec(error.message)?.[1] ?? '';
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    return new UserError('invalid_arguments', `${name} has no option ${flag}`, {
+      hint: `its options: ${flags.join(', ')}; see ${name} --help`,
+    });
+  }
+  if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const takesValue = command.options[flag.replace(/^--/, '')]?.type === 'string';
+    return new UserError(
+      'invalid_arguments',
+      takesValue ? `${flag} needs a value` : `${flag} takes no value`,
+      { hint: `usage: ${command.usage}` },
+    );
+  }
+  return new UserError('invalid_arguments', `invalid arguments for ${name}`, {
+    hint: `usage: ${command.usage}`,
+  });
+}
+
 /** Finds the command named by the first words of argv. */
 function findCommand(argv: string[]): { command: Command; rest: string[] } | undefined {
   const matches = commands
@@ -74,7 +102,12 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
   // `gov help deploy` is `gov deploy --help`.
   const argv = args[0] === 'help' && args.length > 1 ? [...args.slice(1), '--help'] : args;
   try {
-    if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    if (argv.length === 0) {
+      // No command is a mistake, not a request for help: scripts must see it fail.
+      io.stderr(helpText());
+      return 1;
+    }
+    if (argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
       io.stdout(helpText());
       return 0;
     }
@@ -98,15 +131,10 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
         strict: true,
       });
     } catch (error) {
-      throw new UserError(
-        'invalid_arguments',
-        (error as Error).message.split('\n')[0] ?? 'invalid arguments',
-        {
-          hint: `usage: ${command.usage}`,
-        },
-      );
+      throw argumentError(command, error as Error & { code?: string });
     }
-    if (parsed.positionals.length > command.positionals.length) {
+    const variadic = command.positionals.at(-1)?.endsWith('...') ?? false;
+    if (!variadic && parsed.positionals.length > command.positionals.length) {
       throw new UserError(
         'invalid_arguments',
         `too many arguments: ${parsed.positionals.join(' ')}`,

@@ -21,7 +21,12 @@ const deployment: DeploymentResource = {
   version: 3,
   status: 'pending',
   statusReason: null,
+  statusDetail: null,
+  conditions: [],
+  instances: { desired: 1, ready: 0 },
+  createdBy: null,
   live: false,
+  desired: true,
   artifact: { sha256: 'x', bundleBytes: 1 },
   compatibilityDate: '2026-04-01',
   createdAt: '2026-04-01T00:00:00Z',
@@ -30,7 +35,9 @@ const deployment: DeploymentResource = {
 
 interface Script {
   /** Status answers in order; the last one repeats. */
-  statuses: Array<Pick<DeploymentResource, 'status' | 'live' | 'statusReason'>>;
+  statuses: Array<
+    Pick<DeploymentResource, 'status' | 'live' | 'statusReason'> & { desired?: boolean }
+  >;
   /** What the gateway answers with after N citizen requests. */
   servedAfter: (citizenRequests: number) => string;
 }
@@ -101,5 +108,77 @@ describe('waitUntilLive', () => {
       ),
       hint: expect.stringContaining('--timeout-ms'),
     });
+  });
+
+  it('ends at once with a one-line reason when a newer version superseded it', async () => {
+    const client = await platform({
+      statuses: [
+        { status: 'pending', live: false, statusReason: null },
+        {
+          status: 'superseded',
+          live: false,
+          desired: false,
+          statusReason: 'version 4 was asked for before this one went live',
+        },
+      ],
+      servedAfter: () => 'dep_old',
+    });
+    const started = Date.now();
+    await expect(
+      waitUntilLive(client, deployment, Date.now() + 60_000, () => {}),
+    ).rejects.toMatchObject({
+      code: 'superseded',
+      message: 'version 3 will not go live: version 4 was asked for before this one went live',
+    });
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('waits for a stopped version that a rollback made desired again', async () => {
+    // The rollback answers before the reconciler starts the version again.
+    const client = await platform({
+      statuses: [
+        { status: 'stopped', live: false, statusReason: null, desired: true },
+        { status: 'starting', live: false, statusReason: null },
+        { status: 'ready', live: true, statusReason: null },
+      ],
+      servedAfter: () => 'dep_new',
+    });
+    const url = await waitUntilLive(client, deployment, Date.now() + 10_000, () => {});
+    expect(url).toBe(`http://demarche.demo.localhost:${server?.port}/`);
+  });
+
+  it('ends at once for a stopped version nobody asks for any more', async () => {
+    const client = await platform({
+      statuses: [{ status: 'stopped', live: false, statusReason: null, desired: false }],
+      servedAfter: () => 'dep_old',
+    });
+    await expect(
+      waitUntilLive(client, deployment, Date.now() + 60_000, () => {}),
+    ).rejects.toMatchObject({ code: 'superseded' });
+  });
+
+  it('keeps waiting through a control-plane restart (connection refused, then 503)', async () => {
+    let polls = 0;
+    server = await startServer((req, res) => {
+      const port = server?.port ?? 0;
+      if (req.headers.host?.endsWith(`.localhost:${port}`)) {
+        res.writeHead(200, { 'x-gov-deployment': 'dep_new' });
+        return res.end('page');
+      }
+      polls += 1;
+      if (polls <= 3) {
+        res.writeHead(503, { 'content-type': 'text/plain' });
+        return res.end('starting');
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      if (req.url === '/v1/ministries/demo/apps/demarche') {
+        return res.end(JSON.stringify({ url: `http://demarche.demo.localhost:${port}/` }));
+      }
+      res.end(JSON.stringify({ ...deployment, status: 'ready', live: true }));
+    });
+    const client = new GovClient(server.url, 'gov_tok');
+    const url = await waitUntilLive(client, deployment, Date.now() + 30_000, () => {});
+    expect(url).toBe(`http://demarche.demo.localhost:${server.port}/`);
+    expect(polls).toBeGreaterThan(3);
   });
 });

@@ -1,4 +1,4 @@
-import type { ApiErrorBody } from '../../../platform/src/routes/resources.ts';
+import type { ApiErrorBody } from '@gov/contract';
 import { bugError, UserError } from '../cli/errors.ts';
 
 /** Where the API is and who is calling. The token is never printed. */
@@ -27,9 +27,18 @@ export async function apiRequest<T>(
   method: string,
   pathname: string,
   body?: unknown,
+  headers: Record<string, string> = {},
 ): Promise<T> {
   let res: Response;
   let text: string;
+  // A timer of our own, not AbortSignal.timeout: that one does not keep the
+  // process alive, so a request stuck on a connection the control plane
+  // dropped would end the CLI silently (exit 13) instead of timing out.
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(Object.assign(new Error('timeout'), { name: 'TimeoutError' })),
+    target.timeoutMs,
+  );
   try {
     res = await fetch(`${target.apiUrl}${pathname}`, {
       method,
@@ -37,13 +46,16 @@ export async function apiRequest<T>(
         ...(target.token ? { authorization: `Bearer ${target.token}` } : {}),
         accept: 'application/json',
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
       },
       body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(target.timeoutMs),
+      signal: controller.signal,
     });
     text = await res.text();
   } catch (error) {
-    throw unreachable(target, error);
+    throw unreachable(target, controller.signal.aborted ? controller.signal.reason : error);
+  } finally {
+    clearTimeout(timer);
   }
   let parsed: unknown;
   try {
@@ -53,6 +65,8 @@ export async function apiRequest<T>(
   }
   const requestId = res.headers.get('x-request-id') ?? undefined;
   if (!res.ok) throw errorFromAnswer(res.status, parsed, requestId);
+  // 204 No Content: a delete that worked answers nothing, by design.
+  if (res.status === 204) return undefined as T;
   if (parsed === undefined) {
     throw bugError(
       'unexpected_answer',

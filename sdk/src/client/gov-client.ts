@@ -1,9 +1,14 @@
-import type { AppResource, DeploymentResource } from '../../../platform/src/routes/resources.ts';
-import type { BundleInput } from '../../../runtime/src/bundle.ts';
+import type {
+  AppResource,
+  BundleInput,
+  DeploymentEventResource,
+  DeploymentResource,
+  MinistryResource,
+} from '@gov/contract';
 import { isUserError } from '../cli/errors.ts';
 import { type ApiTarget, apiRequest } from './api-request.ts';
 
-export type { AppResource, DeploymentResource };
+export type { AppResource, DeploymentEventResource, DeploymentResource, MinistryResource };
 
 const enc = encodeURIComponent;
 
@@ -37,6 +42,11 @@ export class GovClient {
     }
   }
 
+  /** The ministries the caller can act in (every ministry, for an operator). */
+  listMinistries(): Promise<{ ministries: MinistryResource[] }> {
+    return this.raw('GET', '/v1/ministries');
+  }
+
   getApp(ministry: string, app: string): Promise<AppResource> {
     return this.raw('GET', `/v1/ministries/${enc(ministry)}/apps/${enc(app)}`);
   }
@@ -45,13 +55,35 @@ export class GovClient {
     return this.raw('GET', `/v1/ministries/${enc(ministry)}/apps`);
   }
 
-  /** Uploads a bundle as the app's next version: 202, status "pending". */
+  /**
+   * Uploads a bundle as the app's next version: 202, status "pending". With
+   * an idempotency key, sending the same upload again (after a lost answer)
+   * returns the version the first one created instead of a second one.
+   */
   createDeployment(
     ministry: string,
     app: string,
     bundle: BundleInput,
+    options: { idempotencyKey?: string } = {},
   ): Promise<DeploymentResource> {
-    return this.raw('POST', `/v1/ministries/${enc(ministry)}/apps/${enc(app)}/deployments`, bundle);
+    return this.raw(
+      'POST',
+      `/v1/ministries/${enc(ministry)}/apps/${enc(app)}/deployments`,
+      bundle,
+      options.idempotencyKey ? { 'idempotency-key': options.idempotencyKey } : {},
+    );
+  }
+
+  /** What happened to a version while it ran (crashes, restarts...), newest first. */
+  listDeploymentEvents(
+    ministry: string,
+    app: string,
+    version: number,
+  ): Promise<{ events: DeploymentEventResource[] }> {
+    return this.raw(
+      'GET',
+      `/v1/ministries/${enc(ministry)}/apps/${enc(app)}/deployments/${enc(String(version))}/events`,
+    );
   }
 
   getDeployment(ministry: string, app: string, version: number): Promise<DeploymentResource> {
@@ -76,7 +108,12 @@ export class GovClient {
   }
 
   /** Any API route, for commands the typed methods above do not cover. */
-  raw<T>(method: string, pathname: string, body?: unknown): Promise<T> {
-    return apiRequest<T>(this.#target, method, pathname, body);
+  raw<T>(
+    method: string,
+    pathname: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<T> {
+    return apiRequest<T>(this.#target, method, pathname, body, headers);
   }
 }

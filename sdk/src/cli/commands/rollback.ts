@@ -1,4 +1,4 @@
-import { checkSlug, ministryFrom, parseTimeout } from '../app-target.ts';
+import { checkSlug, parseTimeout, resolveMinistry } from '../app-target.ts';
 import { apiOptions, defineCommand } from '../command.ts';
 import { clientFor } from '../context.ts';
 import { UserError } from '../errors.ts';
@@ -15,7 +15,7 @@ export const rollback = defineCommand({
     const [appArg, versionArg] = input.positionals;
     if (!appArg)
       throw new UserError('missing_argument', 'which app?', {
-        hint: 'gov rollback <app> [version]',
+        hint: 'name one of your apps, as in gov rollback <app>; `gov apps list` shows them',
       });
     const app = checkSlug('app', appArg);
     let version: number | undefined;
@@ -28,7 +28,7 @@ export const rollback = defineCommand({
       }
     }
     const timeoutMs = parseTimeout(input.flags);
-    const ministry = ministryFrom(input);
+    const ministry = await resolveMinistry(input);
     const client = clientFor(input);
     const progress = new Progress(input.stderr);
     const target = await client.rollback(ministry, app, version);

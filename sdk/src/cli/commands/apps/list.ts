@@ -1,4 +1,4 @@
-import { ministryFrom } from '../../app-target.ts';
+import { resolveMinistry } from '../../app-target.ts';
 import { apiOptions, defineCommand } from '../../command.ts';
 import { clientFor } from '../../context.ts';
 import { table } from '../../table.ts';
@@ -10,8 +10,9 @@ export const appsList = defineCommand({
   positionals: [],
   options: { ...apiOptions, ministry: { type: 'string' } },
   async run(input) {
-    const ministry = ministryFrom(input);
-    const { apps } = await clientFor(input).listApps(ministry);
+    const ministry = await resolveMinistry(input);
+    const client = clientFor(input);
+    const { apps } = await client.listApps(ministry);
     if (input.flags.json) return input.stdout(`${JSON.stringify(apps)}\n`);
     if (apps.length === 0)
       return input.stderr(`No apps in ministry ${ministry} yet: create one with \`gov deploy\`.\n`);

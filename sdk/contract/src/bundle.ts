@@ -1,0 +1,201 @@
+import { z } from 'zod';
+import { MAX_SECRETS_PER_APP, secretNameSchema } from './secrets.ts';
+
+/**
+ * The unit a ministry developer uploads: the modules wrangler built, plus the
+ * few settings workerd needs to run them. It is JSON so that it can be
+ * validated field by field at the edge; module bodies travel as base64.
+ */
+
+/** Module names become file names in the runtime's working directory. */
+const moduleName = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(
+    /^(?!\/)(?!.*(?:^|\/)\.\.?(?:\/|$))[A-Za-z0-9._\-/@+]+$/,
+    'module names are relative paths of letters, digits and ._-/@+ without "..", like "index.js" or "lib/util.js"',
+  );
+
+export const moduleTypes = ['esModule', 'commonJsModule', 'text', 'data', 'wasm', 'json'] as const;
+export type ModuleType = (typeof moduleTypes)[number];
+
+const base64 = z
+  .string()
+  .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'contentBase64 must be standard base64')
+  .refine((s) => s.length % 4 === 0, 'contentBase64 has a truncated length (not a multiple of 4)');
+
+export const bundleModuleSchema = z.strictObject({
+  name: moduleName,
+  type: z.enum(moduleTypes),
+  contentBase64: base64,
+});
+
+/** As many plain-text vars as a Worker may have on Cloudflare: more belong in storage. */
+export const MAX_VARS = 64;
+
+/** workerd's first compatibility date: anything earlier names no behaviour it knows. */
+export const OLDEST_COMPATIBILITY_DATE = '2021-11-03';
+
+function isCalendarDate(value: string): boolean {
+  const date = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
+}
+
+/** Variable names follow the JavaScript identifier rules workerd binds them under. */
+const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+export const bundleSchema = z
+  .strictObject({
+    mainModule: moduleName,
+    modules: z.array(bundleModuleSchema).min(1).max(200),
+    compatibilityDate: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, 'compatibilityDate is a date like 2026-04-01')
+      .refine(isCalendarDate, 'compatibilityDate is not a real date (like 2026-04-01)')
+      .refine(
+        (d) => d >= OLDEST_COMPATIBILITY_DATE,
+        `compatibilityDate must be ${OLDEST_COMPATIBILITY_DATE} or later`,
+      ),
+    compatibilityFlags: z
+      .array(z.string().regex(/^[a-z0-9_]{1,64}$/, 'flags look like nodejs_compat'))
+      .max(50)
+      .default([]),
+    vars: z
+      .preprocess(
+        (raw, ctx) => {
+          // JSON.parse keeps a "__proto__" key that a record would silently drop.
+          if (raw && typeof raw === 'object' && Object.hasOwn(raw, '__proto__')) {
+            ctx.issues.push({
+              code: 'custom',
+              input: raw,
+              message:
+                'variable "__proto__" is not a valid name: use letters, digits and _ like MY_VAR',
+            });
+          }
+          return raw;
+        },
+        z.record(z.string(), z.string().max(5120)),
+      )
+      .refine((v) => Object.keys(v).length <= MAX_VARS, `at most ${MAX_VARS} vars`)
+      .default({}),
+    /**
+     * A path the platform probes before the version takes traffic (and while
+     * it runs): healthy when it answers 2xx or 3xx. Without it, a version is
+     * ready once its modules evaluated.
+     */
+    healthPath: z
+      .string()
+      .regex(
+        /^\/[\x21-\x7e]{0,199}$/,
+        'healthPath is a path like /healthz (printable ASCII, no spaces)',
+      )
+      .optional(),
+    /**
+     * Secrets the app needs (`gov.secrets`): a deploy fails, naming the first
+     * one missing, unless each was set with `gov secrets put`. Every secret the
+     * app has is bound either way.
+     */
+    secrets: z.array(secretNameSchema).max(MAX_SECRETS_PER_APP).default([]),
+    /**
+     * Platform services bound into the app under a name (`env.KV`): a KV
+     * namespace or a D1 database of the app's own, kept by the platform in
+     * the country.
+     */
+    bindings: z
+      .array(
+        z.strictObject({
+          kind: z.enum(['kv', 'd1']),
+          name: z
+            .string()
+            .regex(VAR_NAME, 'a binding name uses letters, digits and _, like KV (at most 64)'),
+        }),
+      )
+      .max(64)
+      .default([]),
+    /** What the version asks for; checked against the ministry's quota at deploy. */
+    limits: z
+      .strictObject({
+        memoryMib: z.number().int().min(32).max(4096).default(128),
+        instances: z.number().int().min(1).max(20).default(1),
+      })
+      .default({ memoryMib: 128, instances: 1 }),
+  })
+  .superRefine((bundle, ctx) => {
+    // Checked here rather than as the record's key schema so the user sees
+    // this message instead of zod's generic "Invalid key in record".
+    for (const name of Object.keys(bundle.vars)) {
+      if (!VAR_NAME.test(name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['vars', name],
+          message: `variable "${name}" is not a valid name: use letters, digits and _ like MY_VAR`,
+        });
+      }
+    }
+    const bound = new Set<string>();
+    for (const [i, binding] of bundle.bindings.entries()) {
+      if (bound.has(binding.name) || Object.hasOwn(bundle.vars, binding.name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['bindings', i, 'name'],
+          message: `"${binding.name}" is bound twice (a var or another binding has that name)`,
+        });
+      }
+      bound.add(binding.name);
+    }
+    const names = new Set<string>();
+    for (const [i, mod] of bundle.modules.entries()) {
+      if (names.has(mod.name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['modules', i, 'name'],
+          message: `module "${mod.name}" appears twice`,
+        });
+      }
+      names.add(mod.name);
+    }
+    const main = bundle.modules.find((m) => m.name === bundle.mainModule);
+    if (!main) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mainModule'],
+        message: `mainModule "${bundle.mainModule}" is not one of the uploaded modules`,
+      });
+    } else if (main.type !== 'esModule') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mainModule'],
+        message: 'the main module must be an ES module exporting a default { fetch } handler',
+      });
+    }
+  });
+
+export type Bundle = z.infer<typeof bundleSchema>;
+export type BundleInput = z.input<typeof bundleSchema>;
+export type BundleModule = z.infer<typeof bundleModuleSchema>;
+
+/** A module decoded and ready to be written for workerd. */
+export interface AppModule {
+  name: string;
+  type: ModuleType;
+  content: Uint8Array;
+}
+
+export function decodeModules(bundle: Pick<Bundle, 'modules'>): AppModule[] {
+  return bundle.modules.map((m) => ({
+    name: m.name,
+    type: m.type,
+    content: new Uint8Array(Buffer.from(m.contentBase64, 'base64')),
+  }));
+}
+
+/** Total decoded size of the bundle's modules: what the size cap measures. */
+export function bundleBytes(bundle: Pick<Bundle, 'modules'>): number {
+  let total = 0;
+  for (const m of bundle.modules) {
+    const padding = m.contentBase64.endsWith('==') ? 2 : m.contentBase64.endsWith('=') ? 1 : 0;
+    total += (m.contentBase64.length / 4) * 3 - padding;
+  }
+  return total;
+}

@@ -1,0 +1,153 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readAppConfig } from './app-config.ts';
+import { settings } from './config-settings.ts';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'gov-config-'));
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+const write = (name: string, text: string) => writeFile(path.join(dir, name), text);
+
+const TOML = `
+name = "rendez-vous"
+main = "src/index.ts"
+compatibility_date = 2026-04-01
+compatibility_flags = ["nodejs_compat"]
+account_id = "0123456789abcdef"
+
+[vars]
+SERVICE = "Prise de rendez-vous"
+MAX = 3
+
+[gov]
+ministry = "sante"
+memoryMib = 192
+
+[env.staging]
+vars = { SERVICE = "Essai" }
+
+[env.staging.gov]
+memoryMib = 128
+
+[env.production]
+name = "rdv"
+`;
+
+describe('readAppConfig', () => {
+  it('reads wrangler.toml as wrangler does: dates as text, numbers as vars, the gov table', async () => {
+    await write('wrangler.toml', TOML);
+    const config = readAppConfig(dir);
+    expect(config).toMatchObject({
+      name: 'rendez-vous',
+      ministry: 'sante',
+      main: 'src/index.ts',
+      compatibilityDate: '2026-04-01',
+      compatibilityFlags: ['nodejs_compat'],
+      vars: { SERVICE: 'Prise de rendez-vous', MAX: '3' },
+      limits: { memoryMib: 192 },
+      dir,
+    });
+    // What wrangler builds has no gov section and no environments.
+    expect(config.wrangler).not.toHaveProperty('gov');
+    expect(config.wrangler).not.toHaveProperty('env');
+    // A Cloudflare account id is noted, never silently dropped.
+    expect(config.notes).toEqual([
+      expect.stringMatching(/"account_id" in wrangler\.toml is not used on Gov/),
+    ]);
+  });
+
+  it('applies --env: inheritable settings kept, vars from the environment alone, name suffixed', async () => {
+    await write('wrangler.toml', TOML);
+    const staging = readAppConfig(dir, { env: 'staging' });
+    expect(staging).toMatchObject({
+      name: 'rendez-vous-staging',
+      main: 'src/index.ts',
+      compatibilityDate: '2026-04-01',
+      vars: { SERVICE: 'Essai' },
+      ministry: 'sante',
+      limits: { memoryMib: 128 },
+    });
+    const production = readAppConfig(dir, { env: 'production' });
+    expect(production.name).toBe('rdv');
+    expect(production.vars).toEqual({});
+    expect(() => readAppConfig(dir, { env: 'prod' })).toThrow(
+      expect.objectContaining({
+        message: 'no environment "prod" in wrangler.toml',
+        hint: 'environments there: staging, production',
+      }),
+    );
+  });
+
+  it('prefers wrangler.json, then wrangler.jsonc, then wrangler.toml, as wrangler does', async () => {
+    await write('wrangler.toml', 'name = "from-toml"');
+    expect(readAppConfig(dir).name).toBe('from-toml');
+    await write('wrangler.jsonc', '{ "name": "from-jsonc", }');
+    expect(readAppConfig(dir).name).toBe('from-jsonc');
+    await write('wrangler.json', '{ "name": "from-json" }');
+    expect(readAppConfig(dir).name).toBe('from-json');
+  });
+
+  it('takes an entry point given on the command line, with the nearest config above it', async () => {
+    await write('wrangler.toml', 'name = "api"\nmain = "src/index.ts"');
+    await mkdir(path.join(dir, 'src'));
+    await write('src/other.ts', 'export default {}');
+    const config = readAppConfig(path.join(dir, 'src/other.ts'));
+    expect(config.main).toBe(path.join('src', 'other.ts'));
+    expect(config.wrangler.main).toBe(path.join('src', 'other.ts'));
+    expect(config.dir).toBe(dir);
+    // A config file can be named too.
+    expect(readAppConfig(path.join(dir, 'wrangler.toml')).name).toBe('api');
+  });
+
+  it.each([
+    ['[[r2_buckets]]\nbinding = "R2"', /"r2_buckets" in wrangler\.toml is not supported on Gov/],
+    [
+      'kv_namespaces = [{ id = "x" }]',
+      /each of "kv_namespaces" in wrangler\.toml needs a "binding"/,
+    ],
+    ['kv_namespaces = [{ binding = "KV", remote = true }]', /"remote" of KV namespace KV/],
+    [
+      'kv_namespaces = [{ binding = "KV" }]\nd1_databases = [{ binding = "KV" }]',
+      /KV is bound twice/,
+    ],
+    ['[[d1_databases]]\nbinding = "DB"\nremote = true', /"remote" of D1 database DB/],
+    ['[assets]\ndirectory = "public"', /"assets"/],
+    ['[triggers]\ncrons = ["0 * * * *"]', /"triggers"/],
+    ['routes = ["example.org/*"]', /"routes"/],
+    ['[ai]\nbinding = "AI"', /"ai" in wrangler\.toml is not supported on Gov/],
+    ['[env.staging]\nqueues = {}', /"queues" in environment "staging" of wrangler\.toml/],
+    ['colour = "bleu"', /unknown setting "colour" in wrangler\.toml/],
+    ['name = 3', /"name" in wrangler\.toml must be text/],
+    ['vars = "A=1"', /"vars" in wrangler\.toml must be a table/],
+    ['compatibility_flags = "nodejs_compat"', /"compatibility_flags" .* must be a list/],
+    ['name = ', /wrangler\.toml is not valid TOML \(.* on line 1\)/],
+  ])('refuses %j with the setting named and what to do', async (toml, message) => {
+    await write('wrangler.toml', `${toml}\n`);
+    let error: (Error & { hint?: string }) | undefined;
+    try {
+      readAppConfig(dir, { env: toml.includes('[env.staging]') ? 'staging' : undefined });
+    } catch (e) {
+      error = e as Error & { hint?: string };
+    }
+    expect(error?.message).toMatch(message);
+    expect(error?.hint).toBeTruthy();
+  });
+
+  it('names what Gov offers instead for every refused setting', () => {
+    for (const [key, handling] of Object.entries(settings)) {
+      if (handling.kind === 'refused') expect(handling.offer, key).toMatch(/\w{3,}/);
+    }
+  });
+
+  it('reports a JSONC error with its line', async () => {
+    await write('wrangler.jsonc', '{\n  "name": "x",\n  "main": \n}');
+    expect(() => readAppConfig(dir)).toThrow(
+      /wrangler\.jsonc is not valid JSONC \(ValueExpected on line 4\)/,
+    );
+  });
+});
