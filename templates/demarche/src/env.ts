@@ -1,3 +1,5 @@
+import type { KvNamespace } from './store.ts';
+
 /**
  * Settings the platform binds from `vars` in wrangler.jsonc. Optional on
  * purpose: a ministry that deletes a var gets a default, not a broken page.
@@ -5,6 +7,8 @@
 export interface Env {
   SERVICE_NAME?: string;
   MINISTRY_NAME?: string;
+  /** Where requests are kept under their tracking number (`kv_namespaces`). */
+  DEMANDES: KvNamespace;
 }
 
 export type AppEnv = { Bindings: Env };

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import app from './index.ts';
-import { FORM, get, submit, TEXT_FIELDS, testEnv, validRequest } from './test-fixtures.ts';
+import {
+  demandes,
+  FORM,
+  get,
+  submit,
+  submitAndFollow,
+  TEXT_FIELDS,
+  testEnv,
+  validRequest,
+} from './test-fixtures.ts';
 
 const INJECTION = '"><script>alert(1)</script>';
 
@@ -14,13 +23,29 @@ describe('what citizens type is escaped', () => {
     expect(body).toContain(`value="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"`);
   });
 
-  it('on the confirmation page', async () => {
-    // A postal address may hold any printable character, so it reaches the page.
-    const res = await submit({ ...validRequest(), mode_retrait: 'envoi', adresse: INJECTION });
-    expect(res.status).toBe(201);
-    const body = await res.text();
+  it('in a tracking number typed in the address or the search form', async () => {
+    const typed = await get(`/suivi?numero=${encodeURIComponent(INJECTION)}`);
+    expect(typed.status).toBe(404);
+    const body = await typed.text();
+    // Numbers are read in capitals, so the attempt comes back shouting, and escaped.
+    expect(body).not.toMatch(/<script>/i);
+    expect(body).toMatch(/&quot;&gt;&lt;script&gt;/i);
+    const path = await get(`/suivi/${encodeURIComponent(INJECTION)}`);
+    expect(await path.text()).not.toMatch(/<script>/i);
+  });
+
+  it('and a stored request shows none of it, nor any personal data, on its tracking page', async () => {
+    const { sent, page } = await submitAndFollow({
+      ...validRequest(),
+      mode_retrait: 'envoi',
+      adresse: INJECTION,
+    });
+    expect(sent.status).toBe(303);
+    const body = await page.text();
     expect(body).not.toContain('<script>');
-    expect(body).toContain('&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;');
+    for (const personal of ['Traoré', 'Aminata', '12/05/1990', '76 12', 'aminata@']) {
+      expect(body).not.toContain(personal);
+    }
   });
 });
 
@@ -41,7 +66,7 @@ describe('POST /demande accepts only what the form sends', () => {
   });
 
   it('accepts the form content type with a charset', async () => {
-    expect((await submit(validRequest(), `${FORM}; charset=UTF-8`)).status).toBe(201);
+    expect((await submit(validRequest(), `${FORM}; charset=UTF-8`)).status).toBe(303);
   });
 
   it('refuses an oversized body with 413 before reading it', async () => {
@@ -60,10 +85,12 @@ describe('POST /demande accepts only what the form sends', () => {
         ['statut', 'accepte'],
       ]),
     );
-    expect(res.status).toBe(201);
-    const body = await res.text();
-    expect(body).not.toContain('accepte');
-    expect(body).not.toContain('admin');
+    expect(res.status).toBe(303);
+    const number = /\/suivi\/([^?]+)/.exec(res.headers.get('location') ?? '')?.[1] ?? '';
+    const stored = JSON.stringify(await demandes.get(`demande:${number}`, 'json'));
+    expect(stored).toContain('Traoré');
+    expect(stored).not.toContain('accepte');
+    expect(stored).not.toContain('admin');
   });
 
   it('refuses control characters', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import app from './index.ts';
-import { get, submit, validRequest } from './test-fixtures.ts';
+import { demandes, get, submitAndFollow, validRequest } from './test-fixtures.ts';
 import { TRACKING_NUMBER } from './tracking.ts';
 
 const bytes = (text: string) => new TextEncoder().encode(text).byteLength;
@@ -84,60 +84,99 @@ describe('pages', () => {
 });
 
 describe('a valid request', () => {
-  it('is confirmed with a tracking number of the right shape', async () => {
-    const res = await submit(validRequest());
-    expect(res.status).toBe(201);
-    expect(res.headers.get('content-type')).toMatch(/^text\/html; charset=utf-8$/i);
-    expect(res.headers.get('cache-control')).toBe('no-store');
-    const body = await res.text();
-    const number = /<p class="number">([^<]*)<\/p>/.exec(body)?.[1] ?? '';
+  it('is kept, then the citizen is sent to its tracking page (post/redirect/get)', async () => {
+    const { sent, page, location } = await submitAndFollow(validRequest());
+    expect(sent.status).toBe(303);
+    expect(sent.headers.get('cache-control')).toBe('no-store');
+    const number = /^\/suivi\/([^?]+)\?nouvelle=1$/.exec(location)?.[1] ?? '';
     expect(number).toMatch(TRACKING_NUMBER);
     expect(number.slice(3, 7)).toBe(String(new Date().getUTCFullYear()));
+    expect(page.status).toBe(200);
+    expect(page.headers.get('cache-control')).toBe('no-store');
+    const body = await page.text();
+    expect(body).toContain('<h1>Demande enregistrée</h1>');
+    expect(body).toContain(`<p class="number">${number}</p>`);
+    expect(body).toContain('Reçue');
     expect(body).toContain('Copie intégrale, 2 copies');
-    expect(body).toContain('Au nom de Aminata Traoré, né(e) le 12/05/1990 à Bamako Commune III');
-    expect(body).toContain('Acte n° 1234/1990');
-    expect(body).toContain('+22376123456');
     expect(body).toContain('présentez-vous à la mairie');
+    // What the citizen sent is kept, whole, under the number.
+    const stored = (await demandes.get(`demande:${number}`, 'json')) as {
+      values: Record<string, string>;
+      status: string;
+    };
+    expect(stored.status).toBe('recue');
+    expect(stored.values).toMatchObject({ nom: 'Traoré', numero_acte: '1234/1990' });
+  });
+
+  it('is not sent twice by a reload of its confirmation', async () => {
+    const { location } = await submitAndFollow(validRequest());
+    const before = (await demandes.list({ prefix: 'demande:' })).keys.length;
+    for (let i = 0; i < 3; i++) expect((await get(location)).status).toBe(200);
+    expect((await demandes.list({ prefix: 'demande:' })).keys.length).toBe(before);
   });
 
   it('gets a new tracking number each time', async () => {
     const numbers = new Set<string>();
-    for (let i = 0; i < 5; i++) {
-      const body = await (await submit(validRequest())).text();
-      numbers.add(/<p class="number">([^<]*)<\/p>/.exec(body)?.[1] ?? '');
-    }
+    for (let i = 0; i < 5; i++) numbers.add((await submitAndFollow(validRequest())).location);
     expect(numbers.size).toBe(5);
   });
 
+  it('can be found again by its number, typed in any case, from the tracking form', async () => {
+    const { location } = await submitAndFollow(validRequest());
+    const number = /\/suivi\/([^?]+)/.exec(location)?.[1] ?? '';
+    const form = await get('/suivi');
+    expect(form.status).toBe(200);
+    expect(await form.text()).toContain('<label for="numero">Numéro de suivi</label>');
+    const typed = await get(`/suivi?numero=${encodeURIComponent(` ${number.toLowerCase()} `)}`);
+    expect(typed.status).toBe(303);
+    expect(typed.headers.get('location')).toBe(`/suivi/${number}`);
+    const page = await (await get(`/suivi/${number}`)).text();
+    expect(page).toContain('<h1>Suivi de votre demande</h1>');
+  });
+
+  it.each([
+    [
+      'a number of the right shape that was never given',
+      'EC-2026-AAAA-BBBB',
+      /Aucune demande ne porte ce numéro/,
+    ],
+    ['something else', 'mon-numero', /n’a pas la bonne forme/],
+  ])(
+    'answers %s with 404 and the form again, the error tied to the field',
+    async (_what, typed, message) => {
+      const res = await get(`/suivi?numero=${encodeURIComponent(typed)}`);
+      expect(res.status).toBe(404);
+      const body = await res.text();
+      expect(body).toMatch(message);
+      expect(body).toContain('aria-invalid="true"');
+      expect(body).toContain('aria-describedby="numero-aide numero-erreur"');
+      expect((await get('/suivi/EC-2026-AAAA-BBBB')).status).toBe(404);
+    },
+  );
+
   it('accepts a birth date typed the French way and a number without +223', async () => {
-    const res = await submit({
+    const { location } = await submitAndFollow({
       ...validRequest(),
       date_naissance: '12/05/1990',
       telephone: '76 12 34 56',
     });
-    expect(res.status).toBe(201);
-    const body = await res.text();
-    expect(body).toContain('né(e) le 12/05/1990');
-    expect(body).toContain('+22376123456');
-  });
-
-  it('accepts only the required fields', async () => {
-    const res = await submit({ ...validRequest(), numero_acte: '', email: '' });
-    expect(res.status).toBe(201);
-    expect(await res.text()).not.toContain('Acte n°');
+    const number = /\/suivi\/([^?]+)/.exec(location)?.[1] ?? '';
+    const stored = (await demandes.get(`demande:${number}`, 'json')) as {
+      values: Record<string, string>;
+    };
+    expect(stored.values).toMatchObject({ date_naissance: '1990-05-12' });
   });
 
   it('sends the certificate by post to the address given', async () => {
-    const res = await submit({
+    const { page } = await submitAndFollow({
       ...validRequest(),
       mode_retrait: 'envoi',
       adresse: 'Rue 305, Porte 12, Badalabougou, Bamako',
       nombre_copies: '1',
     });
-    expect(res.status).toBe(201);
-    const body = await res.text();
+    const body = await page.text();
     expect(body).toContain('Envoi postal');
     expect(body).toContain('1 copie<');
-    expect(body).toContain('Rue 305, Porte 12, Badalabougou, Bamako');
+    expect(body).toContain("L'acte sera envoyé à l'adresse indiquée dans votre demande.");
   });
 });

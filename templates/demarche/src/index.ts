@@ -2,14 +2,15 @@ import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { type AppEnv, readSettings } from './env.ts';
 import { formBodyLimit, formBodyOnly } from './form-body.ts';
-import { confirmationPage } from './pages/confirmation.ts';
+import { trackingForm, trackingPage } from './pages/confirmation.ts';
 import { formPage } from './pages/form.ts';
 import { landingPage } from './pages/landing.ts';
 import { problemPages } from './pages/problem.ts';
 import { renderPage } from './render.ts';
 import { emptyValues, readValues, validate } from './request.ts';
 import { noStore, securityHeaders } from './security-headers.ts';
-import { newTrackingNumber } from './tracking.ts';
+import { findRequest, type StoredRequest, saveNewRequest } from './store.ts';
+import { newTrackingNumber, TRACKING_NUMBER } from './tracking.ts';
 
 /**
  * A complete administrative procedure: a request for a birth-certificate
@@ -41,10 +42,48 @@ app.post('/demande', noStore, formBodyOnly, formBodyLimit, async (c) => {
     const title = 'Erreur : votre demande est à corriger';
     return renderPage(c, title, formPage(serviceName, values, errors), 422);
   }
-  // Storing the request arrives with the platform's services (no binding
-  // yet): this is where to save `values` under the tracking number.
-  const trackingNumber = newTrackingNumber();
-  return renderPage(c, 'Demande enregistrée', confirmationPage(trackingNumber, values), 201);
+  // Kept before the citizen is told so; then post/redirect/get, so a reload
+  // of the confirmation shows the same request and never sends a second one.
+  let stored: StoredRequest | undefined;
+  for (let attempt = 0; !stored && attempt < 3; attempt++) {
+    const request: StoredRequest = {
+      trackingNumber: newTrackingNumber(),
+      receivedAt: new Date().toISOString(),
+      status: 'recue',
+      values,
+    };
+    if (await saveNewRequest(c.env.DEMANDES, request)) stored = request;
+  }
+  if (!stored) throw new Error('no free tracking number after 3 tries');
+  return c.redirect(`/suivi/${stored.trackingNumber}?nouvelle=1`, 303);
+});
+
+app.get('/suivi', noStore, async (c) => {
+  const typed = (c.req.query('numero') ?? '').trim().toUpperCase().slice(0, 40);
+  if (!typed) return renderPage(c, 'Suivre une demande', trackingForm(''));
+  const found = TRACKING_NUMBER.test(typed) ? await findRequest(c.env.DEMANDES, typed) : undefined;
+  if (found) return c.redirect(`/suivi/${found.trackingNumber}`, 303);
+  const error = TRACKING_NUMBER.test(typed)
+    ? 'Aucune demande ne porte ce numéro : vérifiez-le, lettre par lettre.'
+    : 'Ce numéro n’a pas la bonne forme : il ressemble à EC-2026-7K3M-Q9XD.';
+  return renderPage(c, 'Erreur : numéro de suivi introuvable', trackingForm(typed, error), 404);
+});
+
+app.get('/suivi/:numero', noStore, async (c) => {
+  const number = c.req.param('numero');
+  const found = TRACKING_NUMBER.test(number)
+    ? await findRequest(c.env.DEMANDES, number)
+    : undefined;
+  if (!found) {
+    const error = 'Aucune demande ne porte ce numéro : vérifiez-le, lettre par lettre.';
+    return renderPage(c, 'Erreur : numéro de suivi introuvable', trackingForm(number, error), 404);
+  }
+  const justSent = c.req.query('nouvelle') === '1';
+  return renderPage(
+    c,
+    justSent ? 'Demande enregistrée' : 'Suivi de votre demande',
+    trackingPage(found, justSent),
+  );
 });
 
 app.notFound((c) => {

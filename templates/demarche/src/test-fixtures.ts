@@ -1,10 +1,30 @@
 /** Shared by the tests (not part of the app): a valid request and ways to send it. */
+import { Miniflare } from 'miniflare';
+import { afterAll } from 'vitest';
+import type { Env } from './env.ts';
 import app from './index.ts';
 import type { Values } from './request.ts';
+import type { KvNamespace } from './store.ts';
 
-export const testEnv = {
+// A real KV namespace for the app in these tests: workerd through Miniflare,
+// the local runtime wrangler itself uses (the platform's own KV service is
+// tested end to end in test/e2e).
+const runtime = new Miniflare({
+  modules: true,
+  script: 'export default { fetch() { return new Response(null, { status: 204 }); } };',
+  kvNamespaces: ['DEMANDES'],
+});
+afterAll(() => runtime.dispose());
+
+/** The namespace itself, with the KV API the tests look inside with. */
+export const demandes = (await runtime.getKVNamespace('DEMANDES')) as unknown as KvNamespace & {
+  list(options: { prefix: string }): Promise<{ keys: Array<{ name: string }> }>;
+};
+
+export const testEnv: Env = {
   SERVICE_NAME: "Demande d'extrait d'acte de naissance",
   MINISTRY_NAME: 'Ministère de la Justice',
+  DEMANDES: demandes as unknown as Env['DEMANDES'],
 };
 
 export const FORM = 'application/x-www-form-urlencoded';
@@ -54,4 +74,11 @@ export function submit(fields: Record<string, string>, contentType = FORM) {
     },
     testEnv,
   );
+}
+
+/** Sends a valid request as a browser does, following the redirect to its tracking page. */
+export async function submitAndFollow(fields: Record<string, string>) {
+  const sent = await submit(fields);
+  const location = sent.headers.get('location') ?? '';
+  return { sent, page: await get(location), location };
 }

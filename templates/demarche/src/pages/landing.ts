@@ -19,5 +19,6 @@ sans vous déplacer pour déposer la demande.</p>
 <li>Vous retirez l'acte à la mairie avec ce numéro et une pièce d'identité,
 ou vous le recevez par la poste.</li>
 </ol>
-<a class="button" href="/demande">Commencer la demande</a>`;
+<a class="button" href="/demande">Commencer la demande</a>
+<p>Vous avez déjà fait une demande ? <a href="/suivi">Suivre une demande</a> avec son numéro.</p>`;
 }
