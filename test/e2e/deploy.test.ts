@@ -19,6 +19,8 @@ import {
  */
 let platform: PlatformProcess;
 let url = '';
+/** The tracking page of the request a citizen sent, kept by the app. */
+let trackingPage = '';
 const template = path.join(repoRoot, 'templates/demarche');
 const deployments: Array<{ deploymentId: string; version: number }> = [];
 
@@ -33,8 +35,9 @@ beforeAll(async () => {
 afterAll(() => platform?.destroy());
 
 async function liveInstance(deploymentId: string) {
-  const file = path.join(platform.dataDir, 'run', deploymentId, 'instance.json');
-  return JSON.parse(await readFile(file, 'utf8')) as { pid: number; port: number };
+  const [pid] = await platform.pidsOf(deploymentId);
+  if (pid === undefined) throw new Error(`no process runs ${deploymentId}`);
+  return { pid };
 }
 
 /** Running, as opposed to gone or a zombie waiting for a parent that will never reap it. */
@@ -64,7 +67,7 @@ describe('gov deploy of the demarche template', () => {
     });
   });
 
-  it('lets a citizen submit the procedure and get a tracking number', async () => {
+  it('lets a citizen submit the procedure, keeps it, and sends them to its tracking page', async () => {
     const form = await citizenRequest(new URL('/demande', url).toString());
     expect(form.status).toBe(200);
     expect(form.body).toContain('<form');
@@ -73,8 +76,14 @@ describe('gov deploy of the demarche template', () => {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams(validSubmission()).toString(),
     });
-    expect(res.status, res.body).toBeLessThan(300);
-    expect(res.body).toMatch(/EC-\d{4}-[A-Z2-9]{4}-[A-Z2-9]{4}/);
+    expect(res.status, res.body).toBe(303);
+    const location = String(res.headers.location);
+    expect(location).toMatch(/^\/suivi\/EC-\d{4}-[A-Z2-9]{4}-[A-Z2-9]{4}\?nouvelle=1$/);
+    trackingPage = new URL(location.replace('?nouvelle=1', ''), url).toString();
+    const page = await citizenRequest(trackingPage);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('<h1>Suivi de votre demande</h1>');
+    expect(page.body).toContain('Reçue');
   });
 
   it('rejects an invalid submission with French errors, server side', async () => {
@@ -161,40 +170,48 @@ describe('gov deploy of the demarche template', () => {
       .not.toBe(before.pid);
   });
 
-  it('keeps serving, with its state intact, across a control-plane restart', async () => {
-    const before = await api(platform, 'GET', '/v1/ministries/demo/apps/demarche/deployments');
+  it('keeps serving, with its state intact, across a restart of the whole platform', async () => {
+    const shape = (json: {
+      deployments: Array<{ version: number; status: string; live: boolean }>;
+    }) => json.deployments.map((d) => [d.version, d.status, d.live]);
+    const list = async () =>
+      shape((await api(platform, 'GET', '/v1/ministries/demo/apps/demarche/deployments')).json);
+    // Settled first: the previous test killed the live process, which just came back.
+    await expect
+      .poll(async () => (await list()).some(([, status]) => status === 'degraded'), {
+        timeout: 10_000,
+      })
+      .toBe(false);
+    const before = await list();
     platform = await platform.restart();
     const res = await citizenRequest(url);
     expect(res.status).toBe(200);
+    // The citizen's request, kept in the app's KV namespace, is still there.
+    expect((await citizenRequest(trackingPage)).body).toContain('Suivi de votre demande');
     expect(res.headers['x-gov-deployment']).toBe(deployments[1]?.deploymentId);
-    const after = await api(platform, 'GET', '/v1/ministries/demo/apps/demarche/deployments');
-    expect(
-      after.json.deployments.map(
-        (d: { id: string; version: number; status: string; live: boolean }) => [
-          d.version,
-          d.status,
-          d.live,
-        ],
-      ),
-    ).toEqual(
-      before.json.deployments.map(
-        (d: { id: string; version: number; status: string; live: boolean }) => [
-          d.version,
-          d.status,
-          d.live,
-        ],
-      ),
-    );
+    // The live version says "degraded" while its process starts again, then "ready".
+    await expect.poll(list, { timeout: 10_000 }).toEqual(before);
   });
 
-  it('recovers from a control plane killed outright, leaving no stray process', async () => {
+  it('adopts running apps across a control plane killed outright: no app restarts', async () => {
     const live = deployments[1]?.deploymentId ?? '';
-    const orphan = await liveInstance(live);
+    const before = await liveInstance(live);
+    await platform.restartControlPlane('SIGKILL');
+    expect(await liveInstance(live)).toEqual(before);
+    expect((await citizenRequest(url)).status).toBe(200);
+  });
+
+  it('leaves no stray process when the whole platform is killed outright', async () => {
+    const live = deployments[1]?.deploymentId ?? '';
+    const app = await liveInstance(live);
+    const { controlPlane, gateway } = await platform.processes();
     await platform.stop('SIGKILL');
-    // The app process outlived its control plane; the next boot must stop it and start afresh.
-    expect(await isAlive(orphan.pid)).toBe(true);
+    // Every process dies with the launcher: apps by their parent-death signal,
+    // control plane and gateway when their channel to it closes.
+    for (const pid of [app.pid, controlPlane, gateway]) {
+      await expect.poll(() => isAlive(pid), { timeout: 10_000 }).toBe(false);
+    }
     platform = await platform.restart();
-    expect(await isAlive(orphan.pid)).toBe(false);
     expect((await citizenRequest(url)).status).toBe(200);
   });
 

@@ -1,11 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../platform/src/config.ts';
 import { createScratchDatabase } from '../../platform/src/db/test-database.ts';
 import { type DevProvider, startDevProvider } from '../../platform/src/identity/dev-provider.ts';
+import { pickFreePort } from '../../platform/src/net/free-port.ts';
 import { type RunningPlatform, startPlatform } from '../../platform/src/platform.ts';
 import { HttpBrowser, signInAtProvider } from '../../platform/src/testing/http-browser.ts';
 
@@ -19,17 +19,8 @@ let platform: RunningPlatform;
 let dataDir: string;
 let dropDatabase: (() => Promise<void>) | undefined;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 beforeAll(async () => {
-  const apiPort = await freePort();
+  const apiPort = await pickFreePort();
   provider = await startDevProvider({
     host: '127.0.0.1',
     port: 0,

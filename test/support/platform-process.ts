@@ -1,12 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createScratchDatabase } from '../../platform/src/db/test-database.ts';
-import { reapOrphans } from '../../platform/src/drivers/local/orphans.ts';
+import { reapStrayWorkerd } from '../../platform/src/drivers/local/agent/strays.ts';
+import { agentSocketPath, LocalDriver } from '../../platform/src/drivers/local/local-driver.ts';
+import { pickFreePort } from '../../platform/src/net/free-port.ts';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -19,9 +20,22 @@ export interface PlatformProcess {
   token: string;
   /** Env for running the real `gov` CLI against this platform. */
   cliEnv: NodeJS.ProcessEnv;
+  /** The platform's own PostgreSQL database (a scratch one), undefined on PGlite. */
+  databaseUrl: string | undefined;
   child: ChildProcess;
   /** Output the platform printed, for failure messages. */
   output: () => string;
+  /** Pids of the platform's processes, as the launcher records them (`run/processes.json`). */
+  processes(): Promise<{ launcher: number; controlPlane: number; gateway: number }>;
+  /** Pids of a version's workerd processes, through the local agent's documented test hook. */
+  pidsOf(deploymentId: string): Promise<number[]>;
+  /** Where a version's instances listen (loopback ports), as the gateway sees them. */
+  endpointsOf(deploymentId: string): Promise<Array<{ host: string; port: number }>>;
+  /**
+   * Stops the control plane alone (the launcher starts it again) and waits
+   * until a new one answers: apps and gateway are not touched.
+   */
+  restartControlPlane(signal: 'SIGTERM' | 'SIGKILL'): Promise<void>;
   /** Stops gracefully (SIGTERM) or abruptly (SIGKILL); the data dir and database stay. */
   stop(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
   /** Starts the platform again on the same data dir and database. */
@@ -37,7 +51,11 @@ export interface PlatformProcess {
  */
 export async function startPlatformProcess(env: NodeJS.ProcessEnv = {}): Promise<PlatformProcess> {
   // Fixed for the life of this platform so a restart keeps the same URLs.
-  const [apiPort, gatewayPort, idpPort] = [await freePort(), await freePort(), await freePort()];
+  const [apiPort, gatewayPort, idpPort] = [
+    await pickFreePort(),
+    await pickFreePort(),
+    await pickFreePort(),
+  ];
   const dataDir = await mkdtemp(path.join(tmpdir(), 'gov-e2e-'));
   const scratch = process.env.DATABASE_URL
     ? await createScratchDatabase(process.env.DATABASE_URL)
@@ -84,13 +102,60 @@ export async function startPlatformProcess(env: NodeJS.ProcessEnv = {}): Promise
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       await exited;
     };
+    const processes = async () =>
+      JSON.parse(await readFile(path.join(dataDir, 'run', 'processes.json'), 'utf8')) as {
+        launcher: number;
+        controlPlane: number;
+        gateway: number;
+      };
     return {
       apiUrl,
       issuer: found['Sign-in'] ?? '',
+      processes,
+      async pidsOf(deploymentId) {
+        const driver = new LocalDriver({ socketPath: agentSocketPath(dataDir) });
+        try {
+          return await driver.pidsOf(deploymentId);
+        } finally {
+          await driver.close();
+        }
+      },
+      async endpointsOf(deploymentId) {
+        const driver = new LocalDriver({ socketPath: agentSocketPath(dataDir) });
+        try {
+          return await driver.endpoints(deploymentId);
+        } finally {
+          await driver.close();
+        }
+      },
+      async restartControlPlane(signal) {
+        const before = (await processes()).controlPlane;
+        process.kill(before, signal);
+        const deadline = Date.now() + 60_000;
+        for (;;) {
+          const now = await processes().catch(() => undefined);
+          const ready = await fetch(`${apiUrl}/readyz`).then(
+            (r) => r.ok,
+            () => false,
+          );
+          if (now && now.controlPlane !== before && ready) return;
+          if (Date.now() > deadline)
+            throw new Error(`the control plane did not come back:\n${log}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      },
       gatewayPort,
       dataDir,
       token,
-      cliEnv: { ...process.env, GOV_API_URL: apiUrl, GOV_TOKEN: token, GOV_DATA_DIR: dataDir },
+      cliEnv: {
+        ...process.env,
+        GOV_API_URL: apiUrl,
+        GOV_TOKEN: token,
+        GOV_DATA_DIR: dataDir,
+        // What the CLI remembers (audit heads it saw) stays with this run, not in ~/.config.
+        XDG_CONFIG_HOME: path.join(dataDir, 'cli-config'),
+      },
+      databaseUrl: fullEnv.DATABASE_URL,
       child,
       output: () => log,
       stop,
@@ -101,25 +166,13 @@ export async function startPlatformProcess(env: NodeJS.ProcessEnv = {}): Promise
       destroy: async () => {
         await stop();
         // After a SIGKILL the platform could not stop its workerd children.
-        await reapOrphans(path.join(dataDir, 'run'));
+        await reapStrayWorkerd(path.join(dataDir, 'run'));
         await scratch?.drop();
-        await rm(dataDir, { recursive: true, force: true });
+        await rm(dataDir, { recursive: true, force: true, maxRetries: 5 });
       },
     };
   };
   return launch();
-}
-
-/** A port the OS considers free right now on loopback. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Calls the platform API with the operator token. */
@@ -129,11 +182,22 @@ export async function api(
   pathname: string,
   body?: unknown,
 ) {
-  const res = await fetch(`${p.apiUrl}${pathname}`, {
-    method,
-    headers: { authorization: `Bearer ${p.token}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  const send = () =>
+    fetch(`${p.apiUrl}${pathname}`, {
+      method,
+      headers: { authorization: `Bearer ${p.token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  // A GET may meet a control plane that a fault scenario is restarting: ask again.
+  let res: Response | undefined;
+  for (let attempt = 0; !res; attempt++) {
+    try {
+      res = await send();
+    } catch (error) {
+      if (method !== 'GET' || attempt >= 100) throw error;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
   // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON shapes.
   return { status: res.status, json: (await res.json().catch(() => undefined)) as any };
 }
