@@ -21,5 +21,10 @@ export const kvBindingSource = () => source('./kv-binding.js');
 /** The app-side module of a D1 binding (`gov:d1`). */
 export const d1BindingSource = () => source('./d1-binding.js');
 
-/** The storage service's worker. */
+/** The app-side module of an R2 binding (`gov:r2`). */
+export const r2BindingSource = () => source('./r2-binding.js');
+
+/** The storage service's worker and the modules it imports. */
 export const storageWorkerSource = () => source('./storage-worker.js');
+export const storageHttpSource = () => source('./storage-http.js');
+export const r2BucketSource = () => source('./r2-bucket.js');

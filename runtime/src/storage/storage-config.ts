@@ -1,6 +1,6 @@
 import { writeFile as fsWriteFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { storageWorkerSource } from './sources.ts';
+import { r2BucketSource, storageHttpSource, storageWorkerSource } from './sources.ts';
 
 export interface StorageServiceSpec {
   /** Where the service keeps every app's data (SQLite files): under the platform's data dir. */
@@ -24,6 +24,8 @@ export async function writeStorageConfig(spec: StorageServiceSpec, dir: string):
   const writeFile = (name: string, data: string) =>
     fsWriteFile(path.join(dir, name), data, { mode: 0o600 });
   await writeFile('storage-worker.js', await storageWorkerSource());
+  await writeFile('storage-http.js', await storageHttpSource());
+  await writeFile('r2-bucket.js', await r2BucketSource());
   await writeFile('capability-key', spec.capabilityKey);
   await writeFile('admin-key', spec.adminKey);
   const config = `using Workerd = import "/workerd/workerd.capnp";
@@ -32,18 +34,24 @@ export async function writeStorageConfig(spec: StorageServiceSpec, dir: string):
 const config :Workerd.Config = (
   services = [
     (name = "storage", worker = (
-      modules = [(name = "storage-worker.js", esModule = embed "storage-worker.js")],
+      modules = [
+        (name = "storage-worker.js", esModule = embed "storage-worker.js"),
+        (name = "storage-http.js", esModule = embed "storage-http.js"),
+        (name = "r2-bucket.js", esModule = embed "r2-bucket.js"),
+      ],
       compatibilityDate = "2026-04-01",
       durableObjectNamespaces = [
         (className = "KvNamespace", uniqueKey = "gov-kv", enableSql = true),
         (className = "MinistryLedger", uniqueKey = "gov-ledger", enableSql = true),
         (className = "D1Database", uniqueKey = "gov-d1", enableSql = true),
+        (className = "R2Bucket", uniqueKey = "gov-r2", enableSql = true),
       ],
       durableObjectStorage = (localDisk = "storage-disk"),
       bindings = [
         (name = "KV", durableObjectNamespace = "KvNamespace"),
         (name = "LEDGER", durableObjectNamespace = "MinistryLedger"),
         (name = "D1", durableObjectNamespace = "D1Database"),
+        (name = "R2", durableObjectNamespace = "R2Bucket"),
         (name = "CAPABILITY_KEY", text = embed "capability-key"),
         (name = "ADMIN_KEY", text = embed "admin-key"),
       ],

@@ -6,6 +6,9 @@
 // capability the platform derived for that app), so the data an app can
 // name is always its own. Plain JavaScript: workerd runs it as it is.
 import { DurableObject } from 'cloudflare:workers';
+import { byteLength, failure, refuse } from './storage-http.js';
+
+export { R2Bucket } from './r2-bucket.js';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -16,21 +19,6 @@ const KV_MIN_TTL_SECONDS = 60;
 const KV_MAX_LIST = 1000;
 
 const encoder = new TextEncoder();
-const byteLength = (text) => encoder.encode(text).byteLength;
-
-function failure(status, code, message) {
-  return Response.json({ error: { code, message } }, { status });
-}
-
-/**
- * Refuses a request after reading what is left of its body: answering
- * before the body is read leaves the connection unusable, and the app's
- * next request on it would fail with "Network connection lost".
- */
-async function refuse(request, status, code, message) {
-  await request.arrayBuffer().catch(() => {});
-  return failure(status, code, message);
-}
 
 async function hmacHex(secret, text) {
   const key = await crypto.subtle.importKey(
@@ -127,8 +115,9 @@ export default {
       forwarded.headers.set('x-gov-app', caller.app);
       return stub.fetch(forwarded);
     }
-    if (kind === 'd1') {
-      const stub = env.D1.get(env.D1.idFromName(`${caller.app}/${binding}`));
+    if (kind === 'd1' || kind === 'r2') {
+      const namespace = kind === 'd1' ? env.D1 : env.R2;
+      const stub = namespace.get(namespace.idFromName(`${caller.app}/${binding}`));
       const forwarded = new Request(request);
       forwarded.headers.set('x-gov-ministry', caller.ministry);
       forwarded.headers.set('x-gov-app', caller.app);

@@ -1,7 +1,7 @@
 import { writeFile as fsWriteFile, mkdir, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { AppModule, ModuleType } from '@gov/contract';
-import { d1BindingSource, kvBindingSource } from '../storage/sources.ts';
+import { d1BindingSource, kvBindingSource, r2BindingSource } from '../storage/sources.ts';
 import { type EgressPolicy, egressGuardSource } from './egress.ts';
 
 /** Everything needed to run one app version in workerd. */
@@ -42,7 +42,7 @@ export interface WorkerSpec {
 
 /** A binding the platform provides, by the name the app reads it under (`env.KV`). */
 export interface PlatformBinding {
-  kind: 'kv' | 'd1';
+  kind: 'kv' | 'd1' | 'r2';
   name: string;
 }
 
@@ -137,6 +137,7 @@ export async function writeWorkerdConfig(spec: WorkerSpec, dir: string): Promise
   if (storage) {
     await writeFile(path.join(dir, 'gov-kv.js'), await kvBindingSource());
     await writeFile(path.join(dir, 'gov-d1.js'), await d1BindingSource());
+    await writeFile(path.join(dir, 'gov-r2.js'), await r2BindingSource());
     for (const binding of platformBindings) {
       bindings.push(
         `(name = ${capnpString(binding.name)}, wrapped = (moduleName = "gov:${binding.kind}", innerBindings = [(name = "storage", service = "gov-storage"), (name = "binding", text = ${capnpString(binding.name)})]))`,
@@ -185,7 +186,7 @@ ${
     (name = "liveness", address = ${capnpString(liveness)}, http = (), service = "liveness"),`
     }
   ],
-${storage ? `  extensions = [(modules = [(name = "gov:kv", esModule = embed "gov-kv.js", internal = true), (name = "gov:d1", esModule = embed "gov-d1.js", internal = true)])],\n` : ''}  v8Flags = ["--max-old-space-size=${Math.max(16, Math.floor(spec.memoryMib))}"],
+${storage ? `  extensions = [(modules = [(name = "gov:kv", esModule = embed "gov-kv.js", internal = true), (name = "gov:d1", esModule = embed "gov-d1.js", internal = true), (name = "gov:r2", esModule = embed "gov-r2.js", internal = true)])],\n` : ''}  v8Flags = ["--max-old-space-size=${Math.max(16, Math.floor(spec.memoryMib))}"],
 );
 `;
   const configPath = path.join(dir, 'workerd.capnp');

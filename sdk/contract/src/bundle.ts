@@ -99,13 +99,13 @@ export const bundleSchema = z
     secrets: z.array(secretNameSchema).max(MAX_SECRETS_PER_APP).default([]),
     /**
      * Platform services bound into the app under a name (`env.KV`): a KV
-     * namespace or a D1 database of the app's own, kept by the platform in
+     * namespace, a D1 database or an R2 bucket of the app's own, kept by the platform in
      * the country.
      */
     bindings: z
       .array(
         z.strictObject({
-          kind: z.enum(['kv', 'd1']),
+          kind: z.enum(['kv', 'd1', 'r2']),
           name: z
             .string()
             .regex(VAR_NAME, 'a binding name uses letters, digits and _, like KV (at most 64)'),

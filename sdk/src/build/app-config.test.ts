@@ -61,6 +61,24 @@ describe('readAppConfig', () => {
     ]);
   });
 
+  it('binds KV namespaces, D1 databases and R2 buckets of the app own, Cloudflare names noted', async () => {
+    await write(
+      'wrangler.toml',
+      'name = "pieces"\nmain = "index.js"\nkv_namespaces = [{ binding = "KV" }]\nd1_databases = [{ binding = "DB" }]\n\n[[r2_buckets]]\nbinding = "FILES"\nbucket_name = "pieces-jointes"\n',
+    );
+    const config = readAppConfig(dir);
+    expect(config.bindings).toEqual([
+      { kind: 'kv', name: 'KV' },
+      { kind: 'd1', name: 'DB' },
+      { kind: 'r2', name: 'FILES' },
+    ]);
+    // wrangler never sees them: the platform provides them, not Cloudflare.
+    expect(config.wrangler).not.toHaveProperty('r2_buckets');
+    expect(config.notes).toEqual([
+      expect.stringMatching(/the bucket_name of R2 bucket FILES .* the bucket is the app's own/),
+    ]);
+  });
+
   it('applies --env: inheritable settings kept, vars from the environment alone, name suffixed', async () => {
     await write('wrangler.toml', TOML);
     const staging = readAppConfig(dir, { env: 'staging' });
@@ -105,7 +123,15 @@ describe('readAppConfig', () => {
   });
 
   it.each([
-    ['[[r2_buckets]]\nbinding = "R2"', /"r2_buckets" in wrangler\.toml is not supported on Gov/],
+    [
+      '[[r2_buckets]]\nbucket_name = "x"',
+      /each of "r2_buckets" in wrangler\.toml needs a "binding"/,
+    ],
+    ['r2_buckets = [{ binding = "FILES", remote = true }]', /"remote" of R2 bucket FILES/],
+    [
+      'kv_namespaces = [{ binding = "FILES" }]\nr2_buckets = [{ binding = "FILES" }]',
+      /FILES is bound twice/,
+    ],
     [
       'kv_namespaces = [{ id = "x" }]',
       /each of "kv_namespaces" in wrangler\.toml needs a "binding"/,

@@ -33,8 +33,8 @@ export interface AppConfig {
   healthPath: string | undefined;
   /** `gov.secrets`: the secrets the app needs; a deploy fails naming one that is not set. */
   secrets: string[];
-  /** Platform services bound into the app: `kv_namespaces` and `d1_databases`. */
-  bindings: Array<{ kind: 'kv' | 'd1'; name: string }>;
+  /** Platform services bound into the app: `kv_namespaces`, `d1_databases` and `r2_buckets`. */
+  bindings: Array<{ kind: 'kv' | 'd1' | 'r2'; name: string }>;
   /** Settings that mean nothing on Gov (a Cloudflare account id…), one line each, for stderr. */
   notes: string[];
 }
@@ -98,15 +98,22 @@ export function readAppConfig(target: string, options: ReadOptions = {}): AppCon
   const fileName = path.basename(file);
   const { settings, notes } = resolveEnvironment(parseConfigFile(file), options.env, fileName);
   // wrangler builds the code; the bindings Gov provides are Gov's to read, not wrangler's.
-  const { gov, kv_namespaces: kvNamespaces, d1_databases: d1Databases, ...wrangler } = settings;
+  const {
+    gov,
+    kv_namespaces: kvNamespaces,
+    d1_databases: d1Databases,
+    r2_buckets: r2Buckets,
+    ...wrangler
+  } = settings;
   const bindings = [
     ...platformBindings('kv', kvNamespaces, fileName, notes),
     ...platformBindings('d1', d1Databases, fileName, notes),
+    ...platformBindings('r2', r2Buckets, fileName, notes),
   ];
   const twice = bindings.find((b, i) => bindings.findIndex((o) => o.name === b.name) !== i);
   if (twice) {
     throw new UserError('invalid_config', `${twice.name} is bound twice in ${fileName}`, {
-      hint: 'give each KV namespace and D1 database its own binding name',
+      hint: 'give each KV namespace, D1 database and R2 bucket its own binding name',
     });
   }
   if (entry !== undefined) wrangler.main = entry;
@@ -238,6 +245,8 @@ const bindingKinds = {
     /** Cloudflare's names for the thing: noted, since the data is the app's own here. */
     cloudflare: ['id', 'preview_id'],
     gov: [] as string[],
+    code: 'KV',
+    thing: 'namespace',
   },
   d1: {
     setting: 'd1_databases',
@@ -246,12 +255,23 @@ const bindingKinds = {
     cloudflare: ['database_id', 'database_name', 'preview_database_id'],
     // wrangler's own migration folder: `gov d1 execute --file` applies them.
     gov: ['migrations_dir', 'migrations_table'],
+    code: 'DB',
+    thing: 'database',
+  },
+  r2: {
+    setting: 'r2_buckets',
+    what: 'R2 bucket',
+    example: 'for example r2_buckets = [{ binding = "FILES" }]',
+    cloudflare: ['bucket_name', 'preview_bucket_name', 'jurisdiction'],
+    gov: [] as string[],
+    code: 'FILES',
+    thing: 'bucket',
   },
 } as const;
 
 /**
- * `kv_namespaces` and `d1_databases` as Gov provides them: each binding is
- * a namespace or database of the app's own, named by the binding. A
+ * `kv_namespaces`, `d1_databases` and `r2_buckets` as Gov provides them:
+ * each binding is a namespace, database or bucket of the app's own, named by the binding. A
  * Cloudflare id means nothing here (and could never name another app's
  * data): noted, not used.
  */
@@ -260,9 +280,9 @@ function platformBindings(
   raw: unknown,
   fileName: string,
   notes: string[],
-): Array<{ kind: 'kv' | 'd1'; name: string }> {
+): Array<{ kind: 'kv' | 'd1' | 'r2'; name: string }> {
   if (raw === undefined) return [];
-  const { setting, what, example, cloudflare, gov } = bindingKinds[kind];
+  const { setting, what, example, cloudflare, gov, code, thing } = bindingKinds[kind];
   if (!Array.isArray(raw)) {
     throw new UserError('invalid_config', `"${setting}" in ${fileName} must be a list`, {
       hint: example,
@@ -273,7 +293,7 @@ function platformBindings(
     if (typeof binding !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(binding)) {
       throw new UserError(
         'invalid_config',
-        `each of "${setting}" in ${fileName} needs a "binding": the name the code reads, like ${kind === 'kv' ? 'KV' : 'DB'}`,
+        `each of "${setting}" in ${fileName} needs a "binding": the name the code reads, like ${code}`,
         { hint: example },
       );
     }
@@ -291,7 +311,7 @@ function platformBindings(
     }
     if (keys.some((k) => (cloudflare as readonly string[]).includes(k))) {
       notes.push(
-        `the ${keys.filter((k) => (cloudflare as readonly string[]).includes(k)).join(' and ')} of ${what} ${binding} in ${fileName} ${keys.length > 1 ? 'are' : 'is'} not used on Gov: the ${kind === 'kv' ? 'namespace' : 'database'} is the app's own, named ${binding}`,
+        `the ${keys.filter((k) => (cloudflare as readonly string[]).includes(k)).join(' and ')} of ${what} ${binding} in ${fileName} ${keys.length > 1 ? 'are' : 'is'} not used on Gov: the ${thing} is the app's own, named ${binding}`,
       );
     }
     return { kind, name: binding };

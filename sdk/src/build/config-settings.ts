@@ -72,10 +72,7 @@ export const settings: Readonly<Record<string, SettingHandling>> = {
   node_compat: refused('use "compatibility_flags": ["nodejs_compat"]'),
   kv_namespaces: read,
   d1_databases: read,
-  r2_buckets: notYet(
-    'R2 buckets',
-    'keep files in a D1 database or a KV namespace (values up to 25 MiB)',
-  ),
+  r2_buckets: read,
   assets: notYet(
     'static assets',
     'import the files into your code (see "rules") and serve them from it',

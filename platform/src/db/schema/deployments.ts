@@ -24,7 +24,7 @@ export const deployments = pgTable(
     vars: jsonb('vars').$type<Record<string, string>>().notNull(),
     /** Platform services bound into the version (a KV namespace…), by name. */
     bindings: jsonb('bindings')
-      .$type<Array<{ kind: 'kv' | 'd1'; name: string }>>()
+      .$type<Array<{ kind: 'kv' | 'd1' | 'r2'; name: string }>>()
       .notNull()
       .default([]),
     /** Resources the version asked for, checked against the ministry's quota. */

@@ -33,7 +33,7 @@ describe('a version with platform bindings', () => {
 
   it.each([
     ['a binding named like a var', { ...kv, vars: { REGISTRE: 'x' } }, /"REGISTRE" is bound twice/],
-    ['a binding kind Gov does not have', { bindings: [{ kind: 'r2', name: 'FICHIERS' }] }, /kind/],
+    ['a binding kind Gov does not have', { bindings: [{ kind: 'queue', name: 'FILE' }] }, /kind/],
     [
       'a binding name that is not an identifier',
       { bindings: [{ kind: 'kv', name: 'mon-kv' }] },

@@ -82,8 +82,8 @@ export const createDeployment = defineRoute({
     if (body.bindings.length > 0 && c.get('config').driver === 'kubernetes') {
       throw new ApiError(
         'invalid_bundle',
-        `KV namespaces and D1 databases (${body.bindings.map((b) => b.name).join(', ')}) are not provided on this platform's Kubernetes cluster yet`,
-        'remove "kv_namespaces" and "d1_databases" from the app config, or deploy to a platform on the embedded default',
+        `KV namespaces, D1 databases and R2 buckets (${body.bindings.map((b) => b.name).join(', ')}) are not provided on this platform's Kubernetes cluster yet`,
+        'remove "kv_namespaces", "d1_databases" and "r2_buckets" from the app config, or deploy to a platform on the embedded default',
       );
     }
     const requestSha256 = sha256Hex(new TextEncoder().encode(canonicalJson(body)));

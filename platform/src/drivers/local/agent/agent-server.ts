@@ -38,7 +38,7 @@ export const versionSpecSchema = z.object({
   bindings: z
     .array(
       z.object({
-        kind: z.enum(['kv', 'd1']),
+        kind: z.enum(['kv', 'd1', 'r2']),
         name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/),
       }),
     )
