@@ -51,7 +51,7 @@ describe('a version with platform bindings', () => {
     const res = await kubernetes.request('POST', path, { body: bundleOf('export default {}', kv) });
     expect(res.status).toBe(422);
     expect(res.json.error.message).toMatch(
-      /KV namespaces and D1 databases \(REGISTRE\) are not provided on this platform's Kubernetes cluster yet/,
+      /KV namespaces, D1 databases and R2 buckets \(REGISTRE\) are not provided on this platform's Kubernetes cluster yet/,
     );
     expect(await kubernetes.database.db.$count(deployments)).toBe(0);
   });
