@@ -1,4 +1,11 @@
-import { type AppModule, type ArtifactContent, decodeModules, openArtifact } from '@gov/contract';
+import {
+  type AppAssets,
+  type AppModule,
+  type ArtifactContent,
+  decodeAssets,
+  decodeModules,
+  openArtifact,
+} from '@gov/contract';
 
 /** Where a version's code is, and the capability that lets this runtime read exactly it. */
 export interface ArtifactRef {
@@ -14,11 +21,17 @@ export interface VerifiedArtifact {
   sha256: string;
   mainModule: string;
   modules: AppModule[];
+  assets?: AppAssets;
 }
 
 export function verifiedArtifact(bytes: Uint8Array, sha256: string): VerifiedArtifact {
   const content: ArtifactContent = openArtifact(bytes, sha256);
-  return { sha256, mainModule: content.mainModule, modules: decodeModules(content) };
+  return {
+    sha256,
+    mainModule: content.mainModule,
+    modules: decodeModules(content),
+    ...(content.assets ? { assets: decodeAssets(content.assets) } : {}),
+  };
 }
 
 /**

@@ -113,6 +113,79 @@ describe('a wrangler.toml project deployed with gov deploy', () => {
     }
   });
 
+  it('serves a site with static assets and an R2 bucket, through the gateway, as Workers does', async () => {
+    const site = await mkdtemp(path.join(tmpdir(), 'pieces-'));
+    try {
+      await writeFile(
+        path.join(site, 'wrangler.toml'),
+        `name = "pieces"
+main = "src/index.js"
+compatibility_date = "2026-04-01"
+
+[assets]
+directory = "./public"
+binding = "ASSETS"
+not_found_handling = "404-page"
+
+[[r2_buckets]]
+binding = "PIECES"
+bucket_name = "pieces-jointes"
+`,
+      );
+      await mkdir(path.join(site, 'src'));
+      await mkdir(path.join(site, 'public/css'), { recursive: true });
+      await writeFile(path.join(site, 'public/index.html'), '<h1>Déposer une pièce</h1>');
+      await writeFile(path.join(site, 'public/css/site.css'), 'body { margin: 0 }');
+      await writeFile(path.join(site, 'public/404.html'), '<h1>Page introuvable</h1>');
+      await writeFile(
+        path.join(site, 'src/index.js'),
+        `export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    if (url.pathname.startsWith('/pieces/')) {
+      const key = url.pathname.slice('/pieces/'.length);
+      if (request.method === 'PUT') {
+        const stored = await env.PIECES.put(key, request.body, { httpMetadata: { contentType: 'application/pdf' } });
+        return Response.json({ key: stored.key, size: stored.size });
+      }
+      const object = await env.PIECES.get(key);
+      if (!object) return new Response('aucune pièce', { status: 404 });
+      const headers = new Headers();
+      object.writeHttpMetadata(headers);
+      return new Response(object.body, { headers });
+    }
+    return env.ASSETS.fetch(request);
+  },
+};
+`,
+      );
+      const result = await gov(['deploy'], developerEnv, site);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).toMatch(/note: the bucket_name of R2 bucket PIECES/);
+      const base = result.stdout.trim();
+      expect(await citizenRequest(base)).toMatchObject({
+        status: 200,
+        body: '<h1>Déposer une pièce</h1>',
+      });
+      const css = await citizenRequest(`${base}css/site.css`);
+      expect(css).toMatchObject({ status: 200, body: 'body { margin: 0 }' });
+      expect(css.headers['content-type']).toBe('text/css; charset=utf-8');
+      // Not an asset: the app's code asks ASSETS, whose not_found_handling answers.
+      expect(await citizenRequest(`${base}nulle-part`)).toMatchObject({
+        status: 404,
+        body: '<h1>Page introuvable</h1>',
+      });
+      const scan = '%PDF-1.7 acte de naissance'.repeat(1000);
+      const put = await citizenRequest(`${base}pieces/acte-42.pdf`, { method: 'PUT', body: scan });
+      expect(JSON.parse(put.body)).toEqual({ key: 'acte-42.pdf', size: scan.length });
+      const back = await citizenRequest(`${base}pieces/acte-42.pdf`);
+      expect(back).toMatchObject({ status: 200, body: scan });
+      expect(back.headers['content-type']).toBe('application/pdf');
+    } finally {
+      await rm(site, { recursive: true, force: true });
+    }
+  });
+
   it('checks the token before building', async () => {
     const result = await gov(['deploy'], { ...developerEnv, GOV_TOKEN: 'gov_faux' }, project);
     expect(result.code).toBe(1);

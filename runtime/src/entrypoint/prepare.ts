@@ -40,6 +40,7 @@ export async function prepareWorkerd(settings: EntrypointSettings): Promise<Work
       id,
       mainModule: artifact.mainModule,
       modules: artifact.modules,
+      ...(artifact.assets ? { assets: artifact.assets } : {}),
       compatibilityDate: settings.compatibilityDate,
       compatibilityFlags: settings.compatibilityFlags,
       vars,

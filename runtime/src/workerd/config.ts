@@ -1,6 +1,7 @@
 import { writeFile as fsWriteFile, mkdir, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
-import type { AppModule, ModuleType } from '@gov/contract';
+import type { AppAssets, AppModule, ModuleType } from '@gov/contract';
+import { writeAssetsService } from '../assets/assets-config.ts';
 import { d1BindingSource, kvBindingSource, r2BindingSource } from '../storage/sources.ts';
 import { type EgressPolicy, egressGuardSource } from './egress.ts';
 
@@ -26,6 +27,8 @@ export interface WorkerSpec {
   bindings?: PlatformBinding[];
   /** How this instance reaches the storage service, and who it is there; needed with `bindings`. */
   storage?: StorageAccess;
+  /** Static assets shipped with the version: served in front of the app, and as its binding. */
+  assets?: AppAssets;
   /** JavaScript heap limit of the version's isolate; the supervisor also caps the process RSS. */
   memoryMib: number;
   /**
@@ -144,6 +147,12 @@ export async function writeWorkerdConfig(spec: WorkerSpec, dir: string): Promise
       );
     }
   }
+  const assetsService = spec.assets ? await writeAssetsService(spec.assets, dir, writeFile) : '';
+  if (spec.assets?.binding !== undefined) {
+    bindings.push(
+      `(name = ${capnpString(spec.assets.binding)}, service = (name = "assets", entrypoint = "AssetsBinding"))`,
+    );
+  }
   await writeFile(path.join(dir, 'egress-guard.js'), egressGuardSource);
   const liveness = spec.livenessAddress === undefined ? '127.0.0.1:0' : spec.livenessAddress;
   if (liveness !== null) await writeFile(path.join(dir, 'liveness.js'), livenessSource);
@@ -165,7 +174,7 @@ ${
     ? `    (name = "gov-storage", external = (address = ${capnpString(storage.address)}, http = (injectRequestHeaders = [(name = "x-gov-app", value = ${capnpString(storage.appId)}), (name = "x-gov-ministry", value = ${capnpString(storage.ministryId)}), (name = "x-gov-capability", value = ${capnpString(storage.capability)})]))),
 `
     : ''
-}    (name = "egress-guard", worker = (
+}${assetsService}    (name = "egress-guard", worker = (
       modules = [(name = "egress-guard.js", esModule = embed "egress-guard.js")],
       compatibilityDate = "2026-04-01",
     )),${
@@ -179,7 +188,7 @@ ${
     }
   ],
   sockets = [
-    (name = "http", address = ${capnpString(spec.listenAddress ?? '127.0.0.1:0')}, http = (), service = "app"),${
+    (name = "http", address = ${capnpString(spec.listenAddress ?? '127.0.0.1:0')}, http = (), service = ${spec.assets ? '"assets"' : '"app"'}),${
       liveness === null
         ? ''
         : `

@@ -1,16 +1,22 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { type Assets, assetsSchema } from './assets.ts';
 import { type Bundle, bundleModuleSchema } from './bundle.ts';
 
-/** What an artifact holds: the code only. Settings (vars, dates) belong to the deployment. */
+/**
+ * What an artifact holds: the code, and the static assets shipped with it.
+ * Settings (vars, dates) belong to the deployment.
+ */
 export interface ArtifactContent {
   mainModule: string;
   modules: Bundle['modules'];
+  assets?: Assets;
 }
 
 const artifactContentSchema = z.strictObject({
   mainModule: z.string().min(1),
   modules: z.array(bundleModuleSchema).min(1),
+  assets: assetsSchema.optional(),
 });
 
 /**
@@ -18,11 +24,26 @@ const artifactContentSchema = z.strictObject({
  * the same code always hashes to the same sha256 however it was uploaded.
  * These exact bytes are stored, served by digest and verified before a run.
  */
-export function canonicalArtifact(bundle: Pick<Bundle, 'mainModule' | 'modules'>): Uint8Array {
+export function canonicalArtifact(
+  bundle: Pick<Bundle, 'mainModule' | 'modules' | 'assets'>,
+): Uint8Array {
+  const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   const modules = [...bundle.modules]
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .sort((a, b) => byKey(a.name, b.name))
     .map((m) => ({ name: m.name, type: m.type, contentBase64: m.contentBase64 }));
-  return new TextEncoder().encode(JSON.stringify({ mainModule: bundle.mainModule, modules }));
+  // Code without assets keeps the bytes (and so the digest) it always had.
+  const assets = bundle.assets && {
+    files: [...bundle.assets.files]
+      .sort((a, b) => byKey(a.path, b.path))
+      .map((f) => ({ path: f.path, contentBase64: f.contentBase64 })),
+    ...(bundle.assets.binding === undefined ? {} : { binding: bundle.assets.binding }),
+    htmlHandling: bundle.assets.htmlHandling,
+    notFoundHandling: bundle.assets.notFoundHandling,
+    runWorkerFirst: bundle.assets.runWorkerFirst,
+  };
+  return new TextEncoder().encode(
+    JSON.stringify({ mainModule: bundle.mainModule, modules, ...(assets ? { assets } : {}) }),
+  );
 }
 
 export function sha256Hex(bytes: Uint8Array): string {

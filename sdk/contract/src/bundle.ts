@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { assetsSchema, decodedBytes } from './assets.ts';
 import { MAX_SECRETS_PER_APP, secretNameSchema } from './secrets.ts';
 
 /**
@@ -113,6 +114,8 @@ export const bundleSchema = z
       )
       .max(64)
       .default([]),
+    /** Static assets (wrangler's `assets`), served the way Workers serves them. */
+    assets: assetsSchema.optional(),
     /** What the version asks for; checked against the ministry's quota at deploy. */
     limits: z
       .strictObject({
@@ -143,6 +146,17 @@ export const bundleSchema = z
         });
       }
       bound.add(binding.name);
+    }
+    const assetsBinding = bundle.assets?.binding;
+    if (
+      assetsBinding !== undefined &&
+      (bound.has(assetsBinding) || Object.hasOwn(bundle.vars, assetsBinding))
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['assets', 'binding'],
+        message: `"${assetsBinding}" is bound twice (a var or another binding has that name)`,
+      });
     }
     const names = new Set<string>();
     for (const [i, mod] of bundle.modules.entries()) {
@@ -190,12 +204,12 @@ export function decodeModules(bundle: Pick<Bundle, 'modules'>): AppModule[] {
   }));
 }
 
-/** Total decoded size of the bundle's modules: what the size cap measures. */
-export function bundleBytes(bundle: Pick<Bundle, 'modules'>): number {
+/** Total decoded size of the bundle's modules and assets: what the size cap measures. */
+export function bundleBytes(
+  bundle: Pick<Bundle, 'modules'> & { assets?: Pick<NonNullable<Bundle['assets']>, 'files'> },
+): number {
   let total = 0;
-  for (const m of bundle.modules) {
-    const padding = m.contentBase64.endsWith('==') ? 2 : m.contentBase64.endsWith('=') ? 1 : 0;
-    total += (m.contentBase64.length / 4) * 3 - padding;
-  }
+  for (const m of bundle.modules) total += decodedBytes(m.contentBase64);
+  for (const f of bundle.assets?.files ?? []) total += decodedBytes(f.contentBase64);
   return total;
 }

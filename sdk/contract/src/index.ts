@@ -7,6 +7,7 @@
  * if (!isSlug('etat-civil')) throw new Error('bad name');
  */
 export * from './artifact.ts';
+export * from './assets.ts';
 export * from './audit-chain.ts';
 export * from './bundle.ts';
 export * from './error-codes.ts';

@@ -142,7 +142,27 @@ describe('readAppConfig', () => {
       /KV is bound twice/,
     ],
     ['[[d1_databases]]\nbinding = "DB"\nremote = true', /"remote" of D1 database DB/],
-    ['[assets]\ndirectory = "public"', /"assets"/],
+    [
+      '[assets]\ndirectory = "public"',
+      /the assets directory public named in wrangler\.toml does not exist/,
+    ],
+    ['[assets]\nbinding = "ASSETS"', /"assets" in wrangler\.toml needs a "directory"/],
+    [
+      '[assets]\ndirectory = "."\nhtml_handling = "auto"',
+      /"assets\.html_handling" .* must be one of auto-trailing-slash/,
+    ],
+    [
+      '[assets]\ndirectory = "."\nserve_directly = true',
+      /"assets\.serve_directly" in wrangler\.toml is not supported/,
+    ],
+    [
+      '[assets]\ndirectory = "."\nrun_worker_first = "/api"',
+      /"assets\.run_worker_first" .* true, false or a list/,
+    ],
+    [
+      'kv_namespaces = [{ binding = "ASSETS" }]\n[assets]\ndirectory = "."\nbinding = "ASSETS"',
+      /ASSETS is bound twice/,
+    ],
     ['[triggers]\ncrons = ["0 * * * *"]', /"triggers"/],
     ['routes = ["example.org/*"]', /"routes"/],
     ['[ai]\nbinding = "AI"', /"ai" in wrangler\.toml is not supported on Gov/],

@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { SECRET_NAME } from '@gov/contract';
 import { UserError } from '../cli/errors.ts';
+import { type AssetsSetting, readAssetsSetting } from './assets-setting.ts';
 import { resolveEnvironment } from './config-env.ts';
 import { CONFIG_FILES, configFileAbove, configFileIn, parseConfigFile } from './config-file.ts';
 
@@ -35,6 +36,8 @@ export interface AppConfig {
   secrets: string[];
   /** Platform services bound into the app: `kv_namespaces`, `d1_databases` and `r2_buckets`. */
   bindings: Array<{ kind: 'kv' | 'd1' | 'r2'; name: string }>;
+  /** Static assets (`assets`): uploaded with the code, served by Gov in front of it. */
+  assets?: AssetsSetting;
   /** Settings that mean nothing on Gov (a Cloudflare account id…), one line each, for stderr. */
   notes: string[];
 }
@@ -103,14 +106,18 @@ export function readAppConfig(target: string, options: ReadOptions = {}): AppCon
     kv_namespaces: kvNamespaces,
     d1_databases: d1Databases,
     r2_buckets: r2Buckets,
+    assets: rawAssets,
     ...wrangler
   } = settings;
+  // wrangler never sees the assets: Gov uploads and serves them itself.
+  const assets = readAssetsSetting(rawAssets, fileName, path.dirname(file), notes);
   const bindings = [
     ...platformBindings('kv', kvNamespaces, fileName, notes),
     ...platformBindings('d1', d1Databases, fileName, notes),
     ...platformBindings('r2', r2Buckets, fileName, notes),
   ];
-  const twice = bindings.find((b, i) => bindings.findIndex((o) => o.name === b.name) !== i);
+  const names = [...bindings, ...(assets?.binding ? [{ name: assets.binding }] : [])];
+  const twice = names.find((b, i) => names.findIndex((o) => o.name === b.name) !== i);
   if (twice) {
     throw new UserError('invalid_config', `${twice.name} is bound twice in ${fileName}`, {
       hint: 'give each KV namespace, D1 database and R2 bucket its own binding name',
@@ -180,6 +187,7 @@ export function readAppConfig(target: string, options: ReadOptions = {}): AppCon
     healthPath: govHealthPath(govSection, file),
     secrets: govSecrets(govSection, file),
     bindings,
+    ...(assets ? { assets } : {}),
     name: wrangler.name as string | undefined,
     ministry: typeof govSection.ministry === 'string' ? govSection.ministry : undefined,
     main: wrangler.main as string | undefined,

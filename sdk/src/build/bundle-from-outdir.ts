@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { BundleInput, ModuleType } from '@gov/contract';
 import { UserError } from '../cli/errors.ts';
 import type { AppConfig, ModuleRule } from './app-config.ts';
+import { collectAssets } from './assets-setting.ts';
 
 /** What each emitted file is to workerd, by extension, unless a wrangler rule says otherwise. */
 const typeByExtension: Readonly<Record<string, ModuleType>> = {
@@ -104,6 +105,7 @@ export async function bundleFromOutdir(outdir: string, config: AppConfig): Promi
     ...(config.healthPath ? { healthPath: config.healthPath } : {}),
     ...(config.secrets.length > 0 ? { secrets: config.secrets } : {}),
     ...(config.bindings.length > 0 ? { bindings: config.bindings } : {}),
+    ...(config.assets ? { assets: await collectAssets(config.assets) } : {}),
     limits: {
       ...(config.limits.memoryMib ? { memoryMib: config.limits.memoryMib } : {}),
       ...(config.limits.instances ? { instances: config.limits.instances } : {}),

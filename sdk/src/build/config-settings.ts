@@ -73,10 +73,7 @@ export const settings: Readonly<Record<string, SettingHandling>> = {
   kv_namespaces: read,
   d1_databases: read,
   r2_buckets: read,
-  assets: notYet(
-    'static assets',
-    'import the files into your code (see "rules") and serve them from it',
-  ),
+  assets: read,
   site: refused('Workers Sites are deprecated; serve static files from your code'),
   triggers: notYet('cron triggers', 'remove [triggers]; a scheduled task cannot run on Gov yet'),
   durable_objects: notYet('Durable Objects', 'keep state in a D1 database or a KV namespace'),

@@ -290,6 +290,7 @@ export class RunningVersion {
         id: this.spec.deploymentId,
         mainModule: artifact.mainModule,
         modules: artifact.modules,
+        ...(artifact.assets ? { assets: artifact.assets } : {}),
         compatibilityDate: this.spec.compatibilityDate,
         compatibilityFlags: this.spec.compatibilityFlags,
         vars: this.spec.vars,
