@@ -1,5 +1,6 @@
 export * from './artifact.ts';
 export * from './limits/cgroups.ts';
+export * from './scheduled/run-scheduled.ts';
 export * from './secrets.ts';
 export * from './storage/storage-config.ts';
 export * from './supervisor/failure.ts';

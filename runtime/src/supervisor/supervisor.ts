@@ -1,5 +1,6 @@
 import type { FailureReason } from '@gov/contract';
 import type { CgroupManager, InstanceCgroup } from '../limits/cgroups.ts';
+import { runScheduled, type ScheduledOutcome } from '../scheduled/run-scheduled.ts';
 import { removeSecretFiles, type WorkerSpec, writeWorkerdConfig } from '../workerd/config.ts';
 import { describeFailure } from './failure.ts';
 import { watchLiveness } from './liveness.ts';
@@ -138,6 +139,24 @@ export class WorkerSupervisor {
     return this.#process?.pid;
   }
 
+  /**
+   * Delivers a scheduled event (a cron trigger's) to this instance's handler
+   * and waits for it to finish; an instance not running answers `unavailable`.
+   */
+  async runScheduled(event: { cron: string; scheduledTime: number }): Promise<ScheduledOutcome> {
+    const port = this.#state === 'ready' ? this.#process?.scheduledPort : undefined;
+    if (port === undefined) {
+      return {
+        outcome: 'unavailable',
+        message: this.#options.spec.scheduled
+          ? `the instance is ${this.#state}`
+          : 'this version has no cron triggers',
+        durationMs: 0,
+      };
+    }
+    return runScheduled(port, event);
+  }
+
   async start(): Promise<number> {
     if (this.#state === 'ready' && this.port !== undefined) return this.port;
     if (this.#state === 'starting' || this.#state === 'restarting') return this.whenReady();
@@ -217,6 +236,7 @@ export class WorkerSupervisor {
       hidePaths: [this.#options.workDir],
       expectLiveness:
         this.#options.liveness !== null && this.#options.spec.livenessAddress !== null,
+      expectScheduled: this.#options.spec.scheduled === true,
       onLog: this.#options.onLog,
       onSpawn: (pid) => {
         // Into its cgroups at once: the few milliseconds before are the only unlimited ones.

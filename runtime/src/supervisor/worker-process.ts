@@ -29,6 +29,8 @@ export interface WorkerProcessOptions {
   onSpawn?: (pid: number) => void;
   /** The config has a liveness socket: ready only once it listens too. */
   expectLiveness?: boolean;
+  /** The config has a scheduled socket (cron triggers): ready only once it listens too. */
+  expectScheduled?: boolean;
 }
 
 /** Why a start failed, for a developer (summary) and for `--verbose` (detail). */
@@ -65,6 +67,8 @@ export class WorkerProcess {
   port: number | undefined;
   /** The liveness worker's port, when the config has one. */
   livenessPort: number | undefined;
+  /** The scheduled socket's port, when the app has cron triggers. */
+  scheduledPort: number | undefined;
 
   constructor(options: WorkerProcessOptions) {
     this.#options = options;
@@ -184,7 +188,12 @@ export class WorkerProcess {
           if (event.event !== 'listen' || typeof event.port !== 'number') return;
           if (event.socket === 'http') httpPort = event.port;
           if (event.socket === 'liveness') this.livenessPort = event.port;
-          if (httpPort !== undefined && (!this.#options.expectLiveness || this.livenessPort)) {
+          if (event.socket === 'scheduled') this.scheduledPort = event.port;
+          if (
+            httpPort !== undefined &&
+            (!this.#options.expectLiveness || this.livenessPort) &&
+            (!this.#options.expectScheduled || this.scheduledPort)
+          ) {
             done();
             resolve(httpPort);
           }

@@ -2,6 +2,7 @@ import { writeFile as fsWriteFile, mkdir, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { AppAssets, AppModule, ModuleType } from '@gov/contract';
 import { writeAssetsService } from '../assets/assets-config.ts';
+import { SCHEDULED_MODULE, scheduledEntrySource } from '../scheduled/scheduled-entry.ts';
 import { d1BindingSource, kvBindingSource, r2BindingSource } from '../storage/sources.ts';
 import { type EgressPolicy, egressGuardSource } from './egress.ts';
 
@@ -29,6 +30,11 @@ export interface WorkerSpec {
   storage?: StorageAccess;
   /** Static assets shipped with the version: served in front of the app, and as its binding. */
   assets?: AppAssets;
+  /**
+   * The app has cron triggers: a loopback socket, `scheduled`, delivers
+   * scheduled events to its handler (the platform's scheduler alone calls it).
+   */
+  scheduled?: boolean;
   /** JavaScript heap limit of the version's isolate; the supervisor also caps the process RSS. */
   memoryMib: number;
   /**
@@ -101,6 +107,16 @@ export async function writeWorkerdConfig(spec: WorkerSpec, dir: string): Promise
     (a, b) => Number(b.name === spec.mainModule) - Number(a.name === spec.mainModule),
   );
   const moduleEntries: string[] = [];
+  if (spec.scheduled) {
+    // The entry that adds the scheduled socket's handler stands first, as the main module.
+    await writeFile(
+      path.join(modulesDir, 'scheduled-entry'),
+      scheduledEntrySource(spec.mainModule),
+    );
+    moduleEntries.push(
+      `(name = ${capnpString(SCHEDULED_MODULE)}, esModule = embed "modules/scheduled-entry")`,
+    );
+  }
   for (const [i, mod] of ordered.entries()) {
     const file = path.join(modulesDir, `${i}`);
     await writeFile(file, mod.content);
@@ -189,6 +205,11 @@ ${
   ],
   sockets = [
     (name = "http", address = ${capnpString(spec.listenAddress ?? '127.0.0.1:0')}, http = (), service = ${spec.assets ? '"assets"' : '"app"'}),${
+      spec.scheduled
+        ? `
+    (name = "scheduled", address = "127.0.0.1:0", http = (), service = (name = "app", entrypoint = "GovScheduled")),`
+        : ''
+    }${
       liveness === null
         ? ''
         : `

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { assetsSchema, decodedBytes } from './assets.ts';
+import { triggersSchema } from './cron.ts';
 import { MAX_SECRETS_PER_APP, secretNameSchema } from './secrets.ts';
 
 /**
@@ -114,6 +115,8 @@ export const bundleSchema = z
       )
       .max(64)
       .default([]),
+    /** Cron triggers (`triggers.crons`): the platform calls the app's `scheduled` handler. */
+    triggers: triggersSchema.optional(),
     /** Static assets (wrangler's `assets`), served the way Workers serves them. */
     assets: assetsSchema.optional(),
     /** What the version asks for; checked against the ministry's quota at deploy. */

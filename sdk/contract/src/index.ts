@@ -10,6 +10,7 @@ export * from './artifact.ts';
 export * from './assets.ts';
 export * from './audit-chain.ts';
 export * from './bundle.ts';
+export * from './cron.ts';
 export * from './error-codes.ts';
 export * from './instant.ts';
 export * from './resources.ts';
