@@ -3,6 +3,7 @@ import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { AppLogEntry } from '@gov/contract';
+import type { ScheduledOutcome } from '@gov/runtime';
 import { serve } from '@hono/node-server';
 import { AUDIT_CHECKPOINT_INTERVAL_MS, AuditCheckpointer } from './audit/checkpoints.ts';
 import { RefusalAggregator } from './audit/refusals.ts';
@@ -14,13 +15,20 @@ import { type Leadership, postgresLeadership, soleLeadership } from './coordinat
 import { inProcessSignals, postgresSignals, type Signals } from './coordination/signals.ts';
 import { type DatabaseHandle, openDatabase } from './db/database.ts';
 import { ensureDemoMinistry } from './demo/seed.ts';
-import type { ClusterDriver, LogQuery, SqlAnswer, SqlRequest } from './drivers/driver.ts';
+import type {
+  ClusterDriver,
+  LogQuery,
+  ScheduledRequest,
+  SqlAnswer,
+  SqlRequest,
+} from './drivers/driver.ts';
 import { RouteFeed } from './gateway/route-feed.ts';
 import { createApi } from './http/app.ts';
 import { seedTestAccounts } from './identity/dev-accounts.ts';
 import { type DevProvider, startDevProvider } from './identity/dev-provider.ts';
 import { StaffIdentity } from './identity/staff-identity.ts';
 import { Reconciler } from './reconciler/reconciler.ts';
+import { type CronScheduler, startCronScheduler } from './scheduler/cron-scheduler.ts';
 import { loadMasterKeys } from './secrets/master-key.ts';
 import { SecretVault } from './secrets/vault.ts';
 
@@ -42,6 +50,8 @@ export interface RunningControlPlane {
   routes: RouteFeed;
   /** Signs the audit chain's head into the checkpoint file while this process leads. */
   auditCheckpointer: AuditCheckpointer;
+  /** Fires cron triggers while this process leads; undefined until it does (or where none are provided). */
+  readonly cronScheduler: CronScheduler | undefined;
   /** Resolves once this control plane leads and its boot reconcile is done. */
   leading: Promise<void>;
   stop(): Promise<void>;
@@ -160,6 +170,13 @@ export async function startControlPlane(
             driver.readLogs?.(query) ?? Promise.resolve([]),
         }
       : {}),
+    ...(driver.runScheduled
+      ? {
+          scheduled: (request: ScheduledRequest): Promise<ScheduledOutcome> =>
+            driver.runScheduled?.(request) ??
+            Promise.resolve({ outcome: 'unavailable', durationMs: 0 }),
+        }
+      : {}),
     ...(driver.executeSql
       ? {
           sql: (request: SqlRequest): Promise<SqlAnswer> =>
@@ -177,7 +194,15 @@ export async function startControlPlane(
     ? postgresLeadership(config.databaseUrl, log)
     : soleLeadership();
   let unsubscribe: (() => void) | undefined;
+  let cronScheduler: CronScheduler | undefined;
   const leading = leadership.elected.then(async () => {
+    if (driver.runScheduled) {
+      cronScheduler = startCronScheduler({
+        db,
+        run: (request) => driver.runScheduled?.(request) ?? Promise.reject(new Error('no cron')),
+        log,
+      });
+    }
     unsubscribe = await signals
       .subscribe('gov_reconcile', (appId) => reconciler.enqueue(appId))
       .catch((error: Error) => {
@@ -206,6 +231,7 @@ export async function startControlPlane(
     // Another control plane may lead now: this one must stop acting at once.
     void reconciler.stop();
     void auditCheckpointer.stop();
+    void cronScheduler?.stop();
     deps.onLeadershipLost?.();
   });
   // A leader is ready once it has reconciled; a standby as soon as its API answers.
@@ -227,6 +253,7 @@ export async function startControlPlane(
       await devProvider?.close();
       unsubscribe?.();
       await reconciler.stop();
+      await cronScheduler?.stop();
       // Refused attempts still being counted are written before the log is checkpointed.
       await refusals.stop();
       // The last records written before shutdown get a checkpoint too.
@@ -250,6 +277,9 @@ export async function startControlPlane(
     reconciler,
     routes,
     auditCheckpointer,
+    get cronScheduler() {
+      return cronScheduler;
+    },
     leading,
     stop,
   };

@@ -8,6 +8,7 @@ const prefixes = {
   member: 'mem',
   request: 'req',
   secret: 'sec',
+  cronRun: 'cron',
 } as const;
 
 export type IdKind = keyof typeof prefixes;

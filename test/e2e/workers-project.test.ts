@@ -113,7 +113,7 @@ describe('a wrangler.toml project deployed with gov deploy', () => {
     }
   });
 
-  it('serves a site with static assets and an R2 bucket, through the gateway, as Workers does', async () => {
+  it('serves a site with static assets, an R2 bucket and a cron trigger, through the gateway, as Workers does', async () => {
     const site = await mkdtemp(path.join(tmpdir(), 'pieces-'));
     try {
       await writeFile(
@@ -130,6 +130,9 @@ not_found_handling = "404-page"
 [[r2_buckets]]
 binding = "PIECES"
 bucket_name = "pieces-jointes"
+
+[triggers]
+crons = ["0 2 * * *"]
 `,
       );
       await mkdir(path.join(site, 'src'));
@@ -156,6 +159,11 @@ bucket_name = "pieces-jointes"
     }
     return env.ASSETS.fetch(request);
   },
+  // The nightly report: how many pieces were filed, kept in the bucket.
+  async scheduled(controller, env) {
+    const listed = await env.PIECES.list({ prefix: 'acte-' });
+    await env.PIECES.put('rapport.txt', controller.cron + ' : ' + listed.objects.length + ' pièce(s)');
+  },
 };
 `,
       );
@@ -181,6 +189,18 @@ bucket_name = "pieces-jointes"
       const back = await citizenRequest(`${base}pieces/acte-42.pdf`);
       expect(back).toMatchObject({ status: 200, body: scan });
       expect(back.headers['content-type']).toBe('application/pdf');
+      // The cron trigger's handler, run now as its schedule would run it.
+      const ran = await gov(['crons', 'run', '--app', 'pieces'], developerEnv, site);
+      expect(ran.code, ran.stderr).toBe(0);
+      expect(ran.stdout).toMatch(/0 2 \* \* \*\s+manual\s+ok/);
+      expect(await citizenRequest(`${base}pieces/rapport.txt`)).toMatchObject({
+        status: 200,
+        body: '0 2 * * * : 1 pièce(s)',
+      });
+      const listed = await gov(['crons', 'list', '--app', 'pieces'], developerEnv, site);
+      expect(listed.code, listed.stderr).toBe(0);
+      expect(listed.stderr).toMatch(/runs on \(UTC\): 0 2 \* \* \*/);
+      expect(listed.stdout).toMatch(/manual\s+ok/);
     } finally {
       await rm(site, { recursive: true, force: true });
     }

@@ -83,6 +83,7 @@ describe.skipIf(!ready)('real cluster (KUBECONFIG)', () => {
           cpuMillicores: 500,
           egress: { allowedHosts: [] },
           healthPath: null,
+          crons: [],
           servedBefore: false,
           ...overrides,
         };

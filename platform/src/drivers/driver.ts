@@ -1,5 +1,11 @@
 import type { AppLogEntry, DeploymentCondition, DeploymentEventType } from '@gov/contract';
-import type { ArtifactRef, EgressPolicy, PlatformBinding, SecretsRef } from '@gov/runtime';
+import type {
+  ArtifactRef,
+  EgressPolicy,
+  PlatformBinding,
+  ScheduledOutcome,
+  SecretsRef,
+} from '@gov/runtime';
 
 /**
  * What should run for one version of an app: desired state, as a driver
@@ -31,6 +37,8 @@ export interface VersionSpec {
   egress: EgressPolicy;
   /** The app's declared health path, probed for readiness; null: ready once listening. */
   healthPath: string | null;
+  /** Cron triggers (UTC): the version listens for scheduled events when there are any. */
+  crons: string[];
   /**
    * True when this version has served citizens before: a failed start is then
    * an incident retried with backoff, never a verdict that gives up on it.
@@ -124,6 +132,12 @@ export interface ClusterDriver {
   executeSql?(request: SqlRequest): Promise<SqlAnswer>;
   /** What a ministry's apps keep in KV and D1, in bytes, where the driver stores them. Optional. */
   storageUsage?(ministryId: string): Promise<number>;
+  /**
+   * Delivers a scheduled event to one instance of a version (waking it if it
+   * is idle) and waits for its handler. Optional: absent where cron
+   * triggers are not provided.
+   */
+  runScheduled?(request: ScheduledRequest): Promise<ScheduledOutcome>;
   /** An app's logs where the driver keeps them (`gov logs`): oldest first. Optional. */
   readLogs?(query: LogQuery): Promise<AppLogEntry[]>;
   close(): Promise<void>;
@@ -221,4 +235,12 @@ export class DriverError extends Error {
 export function isDriverError(error: unknown): error is DriverError {
   const code = (error as { code?: unknown } | null)?.code;
   return code === 'unknown_version' || code === 'wake_failed' || code === 'unavailable';
+}
+
+/** One scheduled event for one version: a cron trigger's time, or a developer's manual run. */
+export interface ScheduledRequest {
+  deploymentId: string;
+  cron: string;
+  /** Milliseconds since the epoch, as `controller.scheduledTime`. */
+  scheduledTime: number;
 }

@@ -1,11 +1,12 @@
 import type { AppLogEntry } from '@gov/contract';
+import type { ScheduledOutcome } from '@gov/runtime';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { registerAdmin } from '../admin/routes.ts';
 import { RefusalAggregator } from '../audit/refusals.ts';
 import type { PlatformConfig } from '../config.ts';
 import type { Database } from '../db/database.ts';
-import type { LogQuery, SqlAnswer, SqlRequest } from '../drivers/driver.ts';
+import type { LogQuery, ScheduledRequest, SqlAnswer, SqlRequest } from '../drivers/driver.ts';
 import { ApiError } from '../errors.ts';
 import type { StaffIdentity } from '../identity/staff-identity.ts';
 import { newId } from '../ids.ts';
@@ -26,6 +27,8 @@ export interface ApiDeps {
   vault: SecretVault;
   /** Runs SQL in an app's D1 database (`gov d1 execute`), where the driver provides them. */
   sql?: (request: SqlRequest) => Promise<SqlAnswer>;
+  /** Delivers a scheduled event to a version (`gov crons run`), where cron triggers are provided. */
+  scheduled?: (request: ScheduledRequest) => Promise<ScheduledOutcome>;
   /** What a ministry keeps in KV and D1 (for its quota), where the driver stores them. */
   storageUsage?: (ministryId: string) => Promise<number>;
   /** Reads an app's logs (`gov logs`), where the driver keeps them. */
@@ -65,6 +68,7 @@ export function createApi(deps: ApiDeps): Hono<ApiEnv> {
     c.set('routes', deps.routes);
     c.set('vault', deps.vault);
     c.set('sql', deps.sql);
+    c.set('scheduled', deps.scheduled);
     c.set('logs', deps.logs);
     c.set('storageUsage', deps.storageUsage);
     c.set('internalSecret', deps.internalSecret);

@@ -1,10 +1,11 @@
 import type { AppLogEntry } from '@gov/contract';
+import type { ScheduledOutcome } from '@gov/runtime';
 import type { RefusalAggregator } from '../audit/refusals.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { PlatformConfig } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import type { MinistryRow } from '../db/schema/index.ts';
-import type { LogQuery, SqlAnswer, SqlRequest } from '../drivers/driver.ts';
+import type { LogQuery, ScheduledRequest, SqlAnswer, SqlRequest } from '../drivers/driver.ts';
 import type { CitizenRoute } from '../gateway/route-snapshot.ts';
 import type { StaffIdentity } from '../identity/staff-identity.ts';
 import type { SecretVault } from '../secrets/vault.ts';
@@ -43,6 +44,7 @@ export interface ApiEnv {
     vault: SecretVault;
     /** Runs SQL in an app's D1 database, where the driver provides them. */
     sql: ((request: SqlRequest) => Promise<SqlAnswer>) | undefined;
+    scheduled: ((request: ScheduledRequest) => Promise<ScheduledOutcome>) | undefined;
     /** What a ministry keeps in KV and D1, where the driver stores them. */
     storageUsage: ((ministryId: string) => Promise<number>) | undefined;
     /** Reads an app's logs, where the driver keeps them. */

@@ -63,11 +63,14 @@ export function versionSpec(
         ...shape,
         artifact: deployment.artifactSha256,
         ...(secrets.length > 0 ? { secrets: secretsDigest } : {}),
+        // Only when set: versions without triggers keep the generation they always had.
+        ...(deployment.crons.length > 0 ? { crons: deployment.crons } : {}),
       }),
     ),
   ).slice(0, 16);
   return {
     ...shape,
+    crons: deployment.crons,
     generation,
     artifact: { sha256: deployment.artifactSha256, url, token },
     secrets:

@@ -17,6 +17,8 @@ import { getAuditPublicKey } from './audit/public-key.ts';
 import { verifyAudit } from './audit/verify.ts';
 import { exchangeCliToken } from './auth/cli-token.ts';
 import { getAuthConfig } from './auth/config.ts';
+import { listCrons } from './crons/list.ts';
+import { runCron } from './crons/run.ts';
 import { executeSql } from './d1/execute.ts';
 import { createDeployment } from './deployments/create.ts';
 import { listDeploymentEvents } from './deployments/events.ts';
@@ -70,6 +72,8 @@ export function allRoutes(options: {
     listDeploymentEvents,
     rollback,
     executeSql,
+    listCrons,
+    runCron,
     listLogs,
     listSecrets,
     putSecret,

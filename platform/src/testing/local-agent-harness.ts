@@ -60,6 +60,7 @@ export async function localAgentHarness(options: Partial<LocalAgentOptions> = {}
         cpuMillicores: 1000,
         egress: denyAllEgress,
         healthPath: null,
+        crons: [],
         servedBefore: false,
         ...overrides,
       };

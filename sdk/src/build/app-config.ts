@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { SECRET_NAME } from '@gov/contract';
+import { CronError, MAX_CRONS, parseCron, SECRET_NAME } from '@gov/contract';
 import { UserError } from '../cli/errors.ts';
 import { type AssetsSetting, readAssetsSetting } from './assets-setting.ts';
 import { resolveEnvironment } from './config-env.ts';
@@ -38,6 +38,8 @@ export interface AppConfig {
   bindings: Array<{ kind: 'kv' | 'd1' | 'r2'; name: string }>;
   /** Static assets (`assets`): uploaded with the code, served by Gov in front of it. */
   assets?: AssetsSetting;
+  /** Cron triggers (`triggers.crons`, UTC): the platform calls the app's scheduled handler. */
+  crons: string[];
   /** Settings that mean nothing on Gov (a Cloudflare account id…), one line each, for stderr. */
   notes: string[];
 }
@@ -107,8 +109,10 @@ export function readAppConfig(target: string, options: ReadOptions = {}): AppCon
     d1_databases: d1Databases,
     r2_buckets: r2Buckets,
     assets: rawAssets,
+    triggers,
     ...wrangler
   } = settings;
+  const crons = readCrons(triggers, fileName);
   // wrangler never sees the assets: Gov uploads and serves them itself.
   const assets = readAssetsSetting(rawAssets, fileName, path.dirname(file), notes);
   const bindings = [
@@ -188,6 +192,7 @@ export function readAppConfig(target: string, options: ReadOptions = {}): AppCon
     secrets: govSecrets(govSection, file),
     bindings,
     ...(assets ? { assets } : {}),
+    crons,
     name: wrangler.name as string | undefined,
     ministry: typeof govSection.ministry === 'string' ? govSection.ministry : undefined,
     main: wrangler.main as string | undefined,
@@ -324,4 +329,36 @@ function platformBindings(
     }
     return { kind, name: binding };
   });
+}
+
+/** `triggers = { crons = [...] }` as wrangler reads it, each schedule checked before anything is built. */
+function readCrons(raw: unknown, fileName: string): string[] {
+  if (raw === undefined) return [];
+  const example = 'for example [triggers] crons = ["0 3 * * *"] (UTC)';
+  const crons = (raw as { crons?: unknown } | null)?.crons;
+  if (
+    typeof raw !== 'object' ||
+    raw === null ||
+    Object.keys(raw).some((k) => k !== 'crons') ||
+    !Array.isArray(crons) ||
+    crons.some((c) => typeof c !== 'string')
+  ) {
+    throw new UserError('invalid_config', `"triggers" in ${fileName} must hold a list of crons`, {
+      hint: example,
+    });
+  }
+  if (crons.length > MAX_CRONS) {
+    throw new UserError('invalid_config', `${fileName} names ${crons.length} cron triggers`, {
+      hint: `an app may have at most ${MAX_CRONS}; one handler can branch on controller.cron`,
+    });
+  }
+  for (const cron of crons as string[]) {
+    try {
+      parseCron(cron);
+    } catch (error) {
+      if (!(error instanceof CronError)) throw error;
+      throw new UserError('invalid_config', `${error.message} (in ${fileName})`, { hint: example });
+    }
+  }
+  return crons as string[];
 }

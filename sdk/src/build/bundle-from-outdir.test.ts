@@ -28,6 +28,7 @@ const config = (overrides: Partial<AppConfig> = {}): AppConfig => ({
   healthPath: undefined,
   secrets: [],
   bindings: [],
+  crons: [],
   ...overrides,
 });
 

@@ -106,6 +106,7 @@ export async function bundleFromOutdir(outdir: string, config: AppConfig): Promi
     ...(config.secrets.length > 0 ? { secrets: config.secrets } : {}),
     ...(config.bindings.length > 0 ? { bindings: config.bindings } : {}),
     ...(config.assets ? { assets: await collectAssets(config.assets) } : {}),
+    ...(config.crons.length > 0 ? { triggers: { crons: config.crons } } : {}),
     limits: {
       ...(config.limits.memoryMib ? { memoryMib: config.limits.memoryMib } : {}),
       ...(config.limits.instances ? { instances: config.limits.instances } : {}),

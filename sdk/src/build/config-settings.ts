@@ -75,7 +75,7 @@ export const settings: Readonly<Record<string, SettingHandling>> = {
   r2_buckets: read,
   assets: read,
   site: refused('Workers Sites are deprecated; serve static files from your code'),
-  triggers: notYet('cron triggers', 'remove [triggers]; a scheduled task cannot run on Gov yet'),
+  triggers: read,
   durable_objects: notYet('Durable Objects', 'keep state in a D1 database or a KV namespace'),
   migrations: notYet('Durable Object migrations', 'keep state in a D1 database or a KV namespace'),
   services: notYet(

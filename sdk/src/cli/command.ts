@@ -45,6 +45,7 @@ export const flagHelp: Readonly<Record<string, string>> = {
   since: 'how far back: a duration like 10m, 2h, 1d, or an instant (default: 1h)',
   follow: 'keep printing new lines as they come, until Ctrl+C',
   'timeout-ms': 'how long to wait for the new version to go live (default: 120000)',
+  cron: 'which of the live version’s cron triggers to run (default: its first)',
 };
 
 /** Flags every command that talks to the API accepts. */

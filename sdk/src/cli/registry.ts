@@ -2,6 +2,8 @@ import type { Command } from './command.ts';
 import { appsDelete } from './commands/apps/delete.ts';
 import { appsList } from './commands/apps/list.ts';
 import { auditVerify } from './commands/audit/verify.ts';
+import { cronsList } from './commands/crons/list.ts';
+import { cronsRun } from './commands/crons/run.ts';
 import { d1Execute } from './commands/d1/execute.ts';
 import { deploy } from './commands/deploy.ts';
 import { deploymentsList } from './commands/deployments/list.ts';
@@ -29,6 +31,8 @@ export const commands: Command[] = [
   secretsList,
   secretsDelete,
   d1Execute,
+  cronsList,
+  cronsRun,
   ministriesList,
   ministriesCreate,
   quotaGet,

@@ -27,6 +27,8 @@ export const deployments = pgTable(
       .$type<Array<{ kind: 'kv' | 'd1' | 'r2'; name: string }>>()
       .notNull()
       .default([]),
+    /** Cron triggers (`triggers.crons`, UTC): the scheduler fires the version's handler on them. */
+    crons: jsonb('crons').$type<string[]>().notNull().default([]),
     /** Resources the version asked for, checked against the ministry's quota. */
     memoryMib: integer('memory_mib').notNull().default(128),
     instances: integer('instances').notNull().default(1),

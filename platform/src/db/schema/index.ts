@@ -3,6 +3,7 @@ export * from './app-secrets.ts';
 export * from './apps.ts';
 export * from './artifacts.ts';
 export * from './audit-log.ts';
+export * from './cron-runs.ts';
 export * from './deployment-events.ts';
 export * from './deployments.ts';
 export * from './members.ts';

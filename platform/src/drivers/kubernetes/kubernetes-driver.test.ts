@@ -75,6 +75,7 @@ async function kubernetesHarness(routing?: AppRouting) {
       cpuMillicores: 500,
       egress: { allowedHosts: [] },
       healthPath: null,
+      crons: [],
       servedBefore: false,
       ...overrides,
     };

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { AppLogEntry } from '@gov/contract';
+import { SCHEDULED_TIMEOUT_MS, type ScheduledOutcome } from '@gov/runtime';
 import {
   type ClusterDriver,
   DriverError,
@@ -12,6 +13,7 @@ import {
   type MinistrySpec,
   type ObservedVersion,
   type RequestLogEntry,
+  type ScheduledRequest,
   type SqlAnswer,
   type SqlRequest,
   type VersionSpec,
@@ -190,6 +192,25 @@ export class LocalDriver implements ClusterDriver, EndpointResolver {
       this.#active.add(deploymentId);
       this.#activityDirty = true;
     };
+  }
+
+  async runScheduled(request: ScheduledRequest): Promise<ScheduledOutcome> {
+    try {
+      const answer = await this.#client.request(
+        'POST',
+        `/v1/versions/${request.deploymentId}/scheduled`,
+        { cron: request.cron, scheduledTime: request.scheduledTime },
+        SCHEDULED_TIMEOUT_MS + 45_000,
+      );
+      if (answer.status === 200) return answer.json as ScheduledOutcome;
+      return {
+        outcome: 'unavailable',
+        message: answer.json?.message ?? `the agent answered HTTP ${answer.status}`,
+        durationMs: 0,
+      };
+    } catch (error) {
+      return { outcome: 'unavailable', message: (error as Error).message, durationMs: 0 };
+    }
   }
 
   /** Pids of a version's processes: the documented hook for fault tests and operators. */

@@ -55,4 +55,15 @@ describe('a version with platform bindings', () => {
     );
     expect(await kubernetes.database.db.$count(deployments)).toBe(0);
   });
+
+  it('is refused at deploy on Kubernetes when it has cron triggers, naming them', async () => {
+    const res = await kubernetes.request('POST', path, {
+      body: bundleOf('export default {}', { triggers: { crons: ['0 3 * * *'] } }),
+    });
+    expect(res.status).toBe(422);
+    expect(res.json.error.message).toMatch(
+      /cron triggers \(0 3 \* \* \*\) are not provided on this platform's Kubernetes cluster yet/,
+    );
+    expect(await kubernetes.database.db.$count(deployments)).toBe(0);
+  });
 });

@@ -86,6 +86,13 @@ export const createDeployment = defineRoute({
         'remove "kv_namespaces", "d1_databases" and "r2_buckets" from the app config, or deploy to a platform on the embedded default',
       );
     }
+    if ((body.triggers?.crons.length ?? 0) > 0 && c.get('config').driver === 'kubernetes') {
+      throw new ApiError(
+        'invalid_bundle',
+        `cron triggers (${body.triggers?.crons.join(', ')}) are not provided on this platform's Kubernetes cluster yet`,
+        'remove [triggers] from the app config, or deploy to a platform on the embedded default',
+      );
+    }
     const requestSha256 = sha256Hex(new TextEncoder().encode(canonicalJson(body)));
 
     const replay = async (tx: typeof db): Promise<DeploymentRow | undefined> => {
@@ -139,6 +146,7 @@ export const createDeployment = defineRoute({
           compatibilityFlags: body.compatibilityFlags,
           vars: body.vars,
           bindings: body.bindings,
+          crons: body.triggers?.crons ?? [],
           memoryMib: body.limits.memoryMib,
           instances: body.limits.instances,
           healthPath: body.healthPath ?? null,

@@ -58,6 +58,7 @@ const spec: VersionSpec = {
   cpuMillicores: 250,
   egress: { allowedHosts: [] },
   healthPath: '/sante',
+  crons: [],
   servedBefore: true,
 };
 const owner = { apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: 'uid-1' };

@@ -48,8 +48,14 @@ export const versionSpecSchema = z.object({
   cpuMillicores: z.number().int().min(10).max(64_000),
   egress: egressSchema,
   healthPath: z.string().startsWith('/').nullable(),
+  crons: z.array(z.string().max(100)).max(5),
   servedBefore: z.boolean(),
 }) satisfies z.ZodType<VersionSpec>;
+
+const scheduledSchema = z.strictObject({
+  cron: z.string().min(1).max(100),
+  scheduledTime: z.number().int().min(0),
+});
 
 const ministrySpecSchema = z.object({
   ministryId: z.string().min(1),
@@ -192,6 +198,10 @@ async function handle(
       }
       return reply(res, 503, { code: 'wake_failed', message: (error as Error).message });
     }
+  }
+  if (resource === 'versions' && id && action === 'scheduled' && req.method === 'POST') {
+    const event = parse(scheduledSchema, await readJson(req));
+    return reply(res, 200, await agent.runScheduled({ deploymentId: id, ...event }));
   }
   if (resource === 'info' && req.method === 'GET') {
     return reply(res, 200, { epoch: agent.epoch, limits: agent.enforcement });

@@ -8,6 +8,7 @@ import {
   fetchArtifact,
   type LimitEnforcement,
   type LogLine,
+  type ScheduledOutcome,
   type VerifiedArtifact,
   verifiedArtifact,
 } from '@gov/runtime';
@@ -18,6 +19,7 @@ import type {
   MinistrySpec,
   ObservedVersion,
   RequestLogEntry,
+  ScheduledRequest,
   SqlRequest,
   VersionSpec,
 } from '../../driver.ts';
@@ -333,6 +335,19 @@ export class LocalAgent {
       });
     }
     await version.wake(timeoutMs);
+  }
+
+  /** A scheduled event (a cron trigger's, or a manual run) for one version it runs. */
+  async runScheduled(request: ScheduledRequest): Promise<ScheduledOutcome> {
+    const version = this.#versions.get(request.deploymentId);
+    if (!version || this.#withdrawn.has(request.deploymentId)) {
+      return {
+        outcome: 'unavailable',
+        message: `version ${request.deploymentId} does not run here`,
+        durationMs: 0,
+      };
+    }
+    return version.runScheduled({ cron: request.cron, scheduledTime: request.scheduledTime });
   }
 
   /** A gateway's periodic report of its requests in flight, per version. */

@@ -6,6 +6,7 @@ import {
   EGRESS_DENIED_EVENT,
   fetchSecrets,
   type LogLine,
+  type ScheduledOutcome,
   type StorageAccess,
   type SupervisorEvent,
   type VerifiedArtifact,
@@ -44,6 +45,8 @@ interface Failure {
 }
 
 /** Restart backoff for local processes: fast at first, at most a minute between tries. */
+/** How long a scheduled event waits for an idle version to start. */
+const WAKE_FOR_SCHEDULED_MS = 30_000;
 const MAX_BACKOFF_MS = 60_000;
 /** An instance replaced for its memory keeps serving what it started for this long. */
 const RECYCLE_DRAIN_MS = 10_000;
@@ -164,6 +167,31 @@ export class RunningVersion {
    * Wakes a version scaled to zero and waits for an instance, at most
    * `timeoutMs`. Rejects with the reason when it cannot start in time.
    */
+  /**
+   * A scheduled event for this version: woken first if it is idle (a cron
+   * fires whether citizens come or not), then given to one ready instance.
+   * Counts as activity, so the version is not scaled to zero mid-run.
+   */
+  async runScheduled(event: { cron: string; scheduledTime: number }): Promise<ScheduledOutcome> {
+    try {
+      await this.wake(WAKE_FOR_SCHEDULED_MS);
+    } catch (error) {
+      return { outcome: 'unavailable', message: (error as Error).message, durationMs: 0 };
+    }
+    const instance = this.#instances.find((s) => s.port !== undefined);
+    if (!instance)
+      return { outcome: 'unavailable', message: 'no instance is ready', durationMs: 0 };
+    const keepAwake = setInterval(() => {
+      this.lastActivityMs = Date.now();
+    }, 1_000);
+    try {
+      return await instance.runScheduled(event);
+    } finally {
+      clearInterval(keepAwake);
+      this.lastActivityMs = Date.now();
+    }
+  }
+
   async wake(timeoutMs: number): Promise<void> {
     this.lastActivityMs = Date.now();
     if (this.endpoints().length > 0) return;
@@ -291,6 +319,7 @@ export class RunningVersion {
         mainModule: artifact.mainModule,
         modules: artifact.modules,
         ...(artifact.assets ? { assets: artifact.assets } : {}),
+        scheduled: this.spec.crons.length > 0,
         compatibilityDate: this.spec.compatibilityDate,
         compatibilityFlags: this.spec.compatibilityFlags,
         vars: this.spec.vars,
