@@ -84,6 +84,7 @@ describe.skipIf(!ready)('real cluster (KUBECONFIG)', () => {
           egress: { allowedHosts: [] },
           healthPath: null,
           crons: [],
+          services: [],
           servedBefore: false,
           ...overrides,
         };

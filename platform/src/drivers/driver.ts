@@ -39,6 +39,8 @@ export interface VersionSpec {
   healthPath: string | null;
   /** Cron triggers (UTC): the version listens for scheduled events when there are any. */
   crons: string[];
+  /** Service bindings: apps of the same ministry, by the binding's name and the app's slug. */
+  services: Array<{ name: string; app: string }>;
   /**
    * True when this version has served citizens before: a failed start is then
    * an incident retried with backoff, never a verdict that gives up on it.
@@ -216,6 +218,8 @@ export interface EndpointResolver {
    * where the driver keeps no logs, the gateway keeps none either.
    */
   recordRequests?(entries: RequestLogEntry[]): Promise<void>;
+  /** Tells the apps' side where this gateway listens (service bindings go through it). Optional. */
+  announceGateway?(address: string): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -70,6 +70,14 @@ export async function startGateway(
       resolve((server.address() as AddressInfo).port),
     );
   });
+  // Service bindings reach apps through this gateway: the agent learns where it is.
+  await deps.resolver.announceGateway?.(`127.0.0.1:${port}`).catch((error: Error) =>
+    deps.log({
+      level: 'warn',
+      component: 'gateway',
+      message: `service bindings will not reach this gateway: ${error.message}`,
+    }),
+  );
   let stopping: Promise<void> | undefined;
   return {
     gatewayUrl: `http://${config.baseDomain}:${port}`,

@@ -65,12 +65,14 @@ export function versionSpec(
         ...(secrets.length > 0 ? { secrets: secretsDigest } : {}),
         // Only when set: versions without triggers keep the generation they always had.
         ...(deployment.crons.length > 0 ? { crons: deployment.crons } : {}),
+        ...(deployment.services.length > 0 ? { services: deployment.services } : {}),
       }),
     ),
   ).slice(0, 16);
   return {
     ...shape,
     crons: deployment.crons,
+    services: deployment.services,
     generation,
     artifact: { sha256: deployment.artifactSha256, url, token },
     secrets:

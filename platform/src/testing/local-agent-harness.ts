@@ -61,6 +61,7 @@ export async function localAgentHarness(options: Partial<LocalAgentOptions> = {}
         egress: denyAllEgress,
         healthPath: null,
         crons: [],
+        services: [],
         servedBefore: false,
         ...overrides,
       };

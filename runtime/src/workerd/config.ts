@@ -28,6 +28,12 @@ export interface WorkerSpec {
   bindings?: PlatformBinding[];
   /** How this instance reaches the storage service, and who it is there; needed with `bindings`. */
   storage?: StorageAccess;
+  /**
+   * Service bindings to apps of the same ministry: each reaches the
+   * platform's service relay, with headers workerd adds (the caller, the
+   * target and a capability for exactly that pair) that the app never sees.
+   */
+  services?: ServiceAccess[];
   /** Static assets shipped with the version: served in front of the app, and as its binding. */
   assets?: AppAssets;
   /**
@@ -66,6 +72,16 @@ export interface StorageAccess {
   ministryId: string;
   /** HMAC of the app and ministry under the storage service's key. */
   capability: string;
+}
+
+/** One service binding, as the platform grants it. */
+export interface ServiceAccess {
+  /** The binding's name in the app's env. */
+  name: string;
+  /** The service relay's loopback address. */
+  address: string;
+  /** Headers workerd adds to each request: who calls, which app, and the capability. */
+  headers: Record<string, string>;
 }
 
 /** The liveness worker: answers 204, and only when its thread is free. */
@@ -164,6 +180,14 @@ export async function writeWorkerdConfig(spec: WorkerSpec, dir: string): Promise
     }
   }
   const assetsService = spec.assets ? await writeAssetsService(spec.assets, dir, writeFile) : '';
+  const serviceEntries = (spec.services ?? []).map((service, i) => {
+    bindings.push(`(name = ${capnpString(service.name)}, service = "gov-service-${i}")`);
+    const inject = Object.entries(service.headers)
+      .map(([name, value]) => `(name = ${capnpString(name)}, value = ${capnpString(value)})`)
+      .join(', ');
+    return `    (name = "gov-service-${i}", external = (address = ${capnpString(service.address)}, http = (injectRequestHeaders = [${inject}]))),
+`;
+  });
   if (spec.assets?.binding !== undefined) {
     bindings.push(
       `(name = ${capnpString(spec.assets.binding)}, service = (name = "assets", entrypoint = "AssetsBinding"))`,
@@ -190,7 +214,7 @@ ${
     ? `    (name = "gov-storage", external = (address = ${capnpString(storage.address)}, http = (injectRequestHeaders = [(name = "x-gov-app", value = ${capnpString(storage.appId)}), (name = "x-gov-ministry", value = ${capnpString(storage.ministryId)}), (name = "x-gov-capability", value = ${capnpString(storage.capability)})]))),
 `
     : ''
-}${assetsService}    (name = "egress-guard", worker = (
+}${assetsService}${serviceEntries.join('')}    (name = "egress-guard", worker = (
       modules = [(name = "egress-guard.js", esModule = embed "egress-guard.js")],
       compatibilityDate = "2026-04-01",
     )),${

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { assetsSchema, decodedBytes } from './assets.ts';
 import { triggersSchema } from './cron.ts';
 import { MAX_SECRETS_PER_APP, secretNameSchema } from './secrets.ts';
+import { slugSchema } from './slug.ts';
 
 /**
  * The unit a ministry developer uploads: the modules wrangler built, plus the
@@ -115,6 +116,25 @@ export const bundleSchema = z
       )
       .max(64)
       .default([]),
+    /**
+     * Service bindings (`services`): another app of the same ministry, called
+     * with `env.NAME.fetch(request)` as Workers does. Only an app's name is
+     * given, never a ministry: a binding cannot lead out of the ministry.
+     */
+    services: z
+      .array(
+        z.strictObject({
+          name: z
+            .string()
+            .regex(
+              VAR_NAME,
+              'a binding name uses letters, digits and _, like ETAT_CIVIL (at most 64)',
+            ),
+          app: slugSchema,
+        }),
+      )
+      .max(32)
+      .default([]),
     /** Cron triggers (`triggers.crons`): the platform calls the app's `scheduled` handler. */
     triggers: triggersSchema.optional(),
     /** Static assets (wrangler's `assets`), served the way Workers serves them. */
@@ -149,6 +169,16 @@ export const bundleSchema = z
         });
       }
       bound.add(binding.name);
+    }
+    for (const [i, service] of bundle.services.entries()) {
+      if (bound.has(service.name) || Object.hasOwn(bundle.vars, service.name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', i, 'name'],
+          message: `"${service.name}" is bound twice (a var or another binding has that name)`,
+        });
+      }
+      bound.add(service.name);
     }
     const assetsBinding = bundle.assets?.binding;
     if (

@@ -164,6 +164,18 @@ describe('readAppConfig', () => {
       /ASSETS is bound twice/,
     ],
     ['[triggers]\ncrons = ["0 * * *"]', /"0 \* \* \*" has 4 fields; a cron has 5/],
+    [
+      'services = [{ binding = "ETAT" }]',
+      /service binding ETAT in wrangler\.toml needs a "service"/,
+    ],
+    [
+      'services = [{ binding = "ETAT", service = "etat-civil", entrypoint = "Registre" }]',
+      /"entrypoint" of service binding ETAT in wrangler\.toml is not supported on Gov/,
+    ],
+    [
+      'kv_namespaces = [{ binding = "ETAT" }]\nservices = [{ binding = "ETAT", service = "etat-civil" }]',
+      /ETAT is bound twice/,
+    ],
     ['[triggers]\ncrons = "0 * * * *"', /"triggers" in wrangler\.toml must hold a list of crons/],
     ['[triggers]\ncrons = ["0 0 L * *"]', /not supported on Gov/],
     ['routes = ["example.org/*"]', /"routes"/],

@@ -40,6 +40,8 @@ export interface AppConfig {
   assets?: AssetsSetting;
   /** Cron triggers (`triggers.crons`, UTC): the platform calls the app's scheduled handler. */
   crons: string[];
+  /** Service bindings (`services`): other apps of the same ministry, by binding name and app. */
+  services: Array<{ name: string; app: string }>;
   /** Settings that mean nothing on Gov (a Cloudflare account id…), one line each, for stderr. */
   notes: string[];
 }
@@ -110,8 +112,10 @@ export function readAppConfig(target: string, options: ReadOptions = {}): AppCon
     r2_buckets: r2Buckets,
     assets: rawAssets,
     triggers,
+    services: rawServices,
     ...wrangler
   } = settings;
+  const services = readServices(rawServices, fileName);
   const crons = readCrons(triggers, fileName);
   // wrangler never sees the assets: Gov uploads and serves them itself.
   const assets = readAssetsSetting(rawAssets, fileName, path.dirname(file), notes);
@@ -120,7 +124,7 @@ export function readAppConfig(target: string, options: ReadOptions = {}): AppCon
     ...platformBindings('d1', d1Databases, fileName, notes),
     ...platformBindings('r2', r2Buckets, fileName, notes),
   ];
-  const names = [...bindings, ...(assets?.binding ? [{ name: assets.binding }] : [])];
+  const names = [...bindings, ...services, ...(assets?.binding ? [{ name: assets.binding }] : [])];
   const twice = names.find((b, i) => names.findIndex((o) => o.name === b.name) !== i);
   if (twice) {
     throw new UserError('invalid_config', `${twice.name} is bound twice in ${fileName}`, {
@@ -193,6 +197,7 @@ export function readAppConfig(target: string, options: ReadOptions = {}): AppCon
     bindings,
     ...(assets ? { assets } : {}),
     crons,
+    services,
     name: wrangler.name as string | undefined,
     ministry: typeof govSection.ministry === 'string' ? govSection.ministry : undefined,
     main: wrangler.main as string | undefined,
@@ -361,4 +366,52 @@ function readCrons(raw: unknown, fileName: string): string[] {
     }
   }
   return crons as string[];
+}
+
+/**
+ * `services = [{ binding = "ETAT_CIVIL", service = "etat-civil" }]` as Gov
+ * provides it: another app of the same ministry, reached with fetch. An
+ * RPC entrypoint or a legacy service environment is refused, never dropped.
+ */
+function readServices(raw: unknown, fileName: string): Array<{ name: string; app: string }> {
+  if (raw === undefined) return [];
+  const example = 'for example services = [{ binding = "ETAT_CIVIL", service = "etat-civil" }]';
+  if (!Array.isArray(raw)) {
+    throw new UserError('invalid_config', `"services" in ${fileName} must be a list`, {
+      hint: example,
+    });
+  }
+  return raw.map((entry: unknown) => {
+    const { binding, service, ...rest } = (entry ?? {}) as Record<string, unknown>;
+    if (typeof binding !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(binding)) {
+      throw new UserError(
+        'invalid_config',
+        `each of "services" in ${fileName} needs a "binding": the name the code reads, like ETAT_CIVIL`,
+        { hint: example },
+      );
+    }
+    if (typeof service !== 'string' || !/^[a-z][a-z0-9-]{0,38}[a-z0-9]$/.test(service)) {
+      throw new UserError(
+        'invalid_config',
+        `service binding ${binding} in ${fileName} needs a "service": the name of another app of the ministry`,
+        { hint: example },
+      );
+    }
+    const other = Object.keys(rest)[0];
+    if (other !== undefined) {
+      throw new UserError(
+        'unsupported_setting',
+        `"${other}" of service binding ${binding} in ${fileName} is not supported on Gov`,
+        {
+          hint:
+            other === 'entrypoint'
+              ? 'Gov binds the other app’s default fetch handler only: call env.' +
+                binding +
+                '.fetch(request)'
+              : 'a Gov service binding takes "binding" and "service" only',
+        },
+      );
+    }
+    return { name: binding, app: service };
+  });
 }

@@ -29,6 +29,7 @@ const config = (overrides: Partial<AppConfig> = {}): AppConfig => ({
   secrets: [],
   bindings: [],
   crons: [],
+  services: [],
   ...overrides,
 });
 

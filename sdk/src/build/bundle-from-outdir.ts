@@ -107,6 +107,7 @@ export async function bundleFromOutdir(outdir: string, config: AppConfig): Promi
     ...(config.bindings.length > 0 ? { bindings: config.bindings } : {}),
     ...(config.assets ? { assets: await collectAssets(config.assets) } : {}),
     ...(config.crons.length > 0 ? { triggers: { crons: config.crons } } : {}),
+    ...(config.services.length > 0 ? { services: config.services } : {}),
     limits: {
       ...(config.limits.memoryMib ? { memoryMib: config.limits.memoryMib } : {}),
       ...(config.limits.instances ? { instances: config.limits.instances } : {}),

@@ -78,10 +78,7 @@ export const settings: Readonly<Record<string, SettingHandling>> = {
   triggers: read,
   durable_objects: notYet('Durable Objects', 'keep state in a D1 database or a KV namespace'),
   migrations: notYet('Durable Object migrations', 'keep state in a D1 database or a KV namespace'),
-  services: notYet(
-    'service bindings',
-    'call the other app at its address with fetch, if the ministry’s egress policy allows it',
-  ),
+  services: read,
   queues: refused('Gov has no queues: store work in a database your app polls'),
   workflows: refused('Gov has no Workflows'),
   ai: refused('Gov has no AI binding: no model runs outside the country through Gov'),

@@ -27,6 +27,8 @@ export const deployments = pgTable(
       .$type<Array<{ kind: 'kv' | 'd1' | 'r2'; name: string }>>()
       .notNull()
       .default([]),
+    /** Service bindings: other apps of the same ministry, by binding name and app slug. */
+    services: jsonb('services').$type<Array<{ name: string; app: string }>>().notNull().default([]),
     /** Cron triggers (`triggers.crons`, UTC): the scheduler fires the version's handler on them. */
     crons: jsonb('crons').$type<string[]>().notNull().default([]),
     /** Resources the version asked for, checked against the ministry's quota. */

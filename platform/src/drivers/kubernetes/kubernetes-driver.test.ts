@@ -76,6 +76,7 @@ async function kubernetesHarness(routing?: AppRouting) {
       egress: { allowedHosts: [] },
       healthPath: null,
       crons: [],
+      services: [],
       servedBefore: false,
       ...overrides,
     };

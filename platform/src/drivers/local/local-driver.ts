@@ -194,6 +194,13 @@ export class LocalDriver implements ClusterDriver, EndpointResolver {
     };
   }
 
+  async announceGateway(address: string): Promise<void> {
+    const answer = await this.#client.request('PUT', '/v1/gateway', { address });
+    if (answer.status !== 204) {
+      throw new Error(`the agent refused the gateway's address: HTTP ${answer.status}`);
+    }
+  }
+
   async runScheduled(request: ScheduledRequest): Promise<ScheduledOutcome> {
     try {
       const answer = await this.#client.request(

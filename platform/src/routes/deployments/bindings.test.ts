@@ -66,4 +66,12 @@ describe('a version with platform bindings', () => {
     );
     expect(await kubernetes.database.db.$count(deployments)).toBe(0);
   });
+
+  it('is refused at deploy on Kubernetes when it has service bindings, naming them', async () => {
+    const res = await kubernetes.request('POST', path, {
+      body: bundleOf('export default {}', { services: [{ name: 'ETAT', app: 'vaccins' }] }),
+    });
+    expect(res.status).toBe(422);
+    expect(res.json.error.message).toMatch(/service bindings \(ETAT\) are not provided/);
+  });
 });

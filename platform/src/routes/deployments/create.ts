@@ -7,7 +7,7 @@ import {
   sha256Hex,
 } from '@gov/contract';
 import { newestCompatibilityDate } from '@gov/runtime';
-import { and, eq, max } from 'drizzle-orm';
+import { and, eq, inArray, max } from 'drizzle-orm';
 import { putArtifact } from '../../artifacts/store.ts';
 import { auditedChange } from '../../audit/middleware.ts';
 import { access } from '../../auth/access.ts';
@@ -86,6 +86,29 @@ export const createDeployment = defineRoute({
         'remove "kv_namespaces", "d1_databases" and "r2_buckets" from the app config, or deploy to a platform on the embedded default',
       );
     }
+    if (body.services.length > 0 && c.get('config').driver === 'kubernetes') {
+      throw new ApiError(
+        'invalid_bundle',
+        `service bindings (${body.services.map((s) => s.name).join(', ')}) are not provided on this platform's Kubernetes cluster yet`,
+        'remove "services" from the app config and call the other app at its address, or deploy to a platform on the embedded default',
+      );
+    }
+    if (body.services.length > 0) {
+      // As Workers does: a binding names a service that exists, here in the same ministry.
+      const wanted = [...new Set(body.services.map((s) => s.app))];
+      const found = await db
+        .select({ name: apps.name })
+        .from(apps)
+        .where(and(eq(apps.ministryId, ministry.id), inArray(apps.name, wanted)));
+      const missing = wanted.find((name) => !found.some((f) => f.name === name));
+      if (missing !== undefined) {
+        throw new ApiError(
+          'invalid_bundle',
+          `service binding to "${missing}": ministry ${ministry.name} has no app of that name`,
+          `deploy ${missing} first, or correct "service" in the app config; a binding reaches apps of the same ministry only`,
+        );
+      }
+    }
     if ((body.triggers?.crons.length ?? 0) > 0 && c.get('config').driver === 'kubernetes') {
       throw new ApiError(
         'invalid_bundle',
@@ -147,6 +170,7 @@ export const createDeployment = defineRoute({
           vars: body.vars,
           bindings: body.bindings,
           crons: body.triggers?.crons ?? [],
+          services: body.services,
           memoryMib: body.limits.memoryMib,
           instances: body.limits.instances,
           healthPath: body.healthPath ?? null,

@@ -59,6 +59,7 @@ const spec: VersionSpec = {
   egress: { allowedHosts: [] },
   healthPath: '/sante',
   crons: [],
+  services: [],
   servedBefore: true,
 };
 const owner = { apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: 'uid-1' };

@@ -49,8 +49,21 @@ export const versionSpecSchema = z.object({
   egress: egressSchema,
   healthPath: z.string().startsWith('/').nullable(),
   crons: z.array(z.string().max(100)).max(5),
+  services: z
+    .array(
+      z.object({
+        name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/),
+        app: z.string().regex(/^[a-z][a-z0-9-]{0,38}[a-z0-9]$/),
+      }),
+    )
+    .max(32),
   servedBefore: z.boolean(),
 }) satisfies z.ZodType<VersionSpec>;
+
+/** The gateway's own loopback address: the relay forwards service bindings there. */
+const gatewayAnnounceSchema = z.strictObject({
+  address: z.string().regex(/^127\.0\.0\.1:\d{1,5}$/, 'a loopback address like 127.0.0.1:8080'),
+});
 
 const scheduledSchema = z.strictObject({
   cron: z.string().min(1).max(100),
@@ -202,6 +215,11 @@ async function handle(
   if (resource === 'versions' && id && action === 'scheduled' && req.method === 'POST') {
     const event = parse(scheduledSchema, await readJson(req));
     return reply(res, 200, await agent.runScheduled({ deploymentId: id, ...event }));
+  }
+  if (resource === 'gateway' && req.method === 'PUT') {
+    const { address } = parse(gatewayAnnounceSchema, await readJson(req));
+    agent.announceGateway(address);
+    return reply(res, 204, undefined);
   }
   if (resource === 'info' && req.method === 'GET') {
     return reply(res, 200, { epoch: agent.epoch, limits: agent.enforcement });

@@ -27,6 +27,7 @@ import { AppLogStore } from './log-store.ts';
 import { RunningVersion } from './running-version.ts';
 import { prepareSecretsRoot } from './secrets-root.ts';
 import { Semaphore } from './semaphore.ts';
+import { ServiceRelay } from './service-relay.ts';
 import { StorageService } from './storage-service.ts';
 import { reapStrayWorkerd } from './strays.ts';
 
@@ -56,6 +57,10 @@ export interface LocalAgentOptions {
   /** Where apps' logs are kept (default: `logs` in the run directory), and for how long. */
   logsDir?: string;
   logRetentionDays?: number;
+  /** The domain apps are served under: service bindings reach `<app>.<ministry>.<domain>`. */
+  baseDomain?: string;
+  /** Where the citizen gateway listens, when known at start (else it announces itself). */
+  gatewayAddress?: string;
   log?: (entry: Record<string, unknown>) => void;
   onLog?: (deploymentId: string, line: LogLine) => void;
 }
@@ -88,7 +93,16 @@ interface ClientActivity {
  */
 export class LocalAgent {
   readonly #options: Required<
-    Omit<LocalAgentOptions, 'log' | 'onLog' | 'storageDir' | 'logsDir' | 'logRetentionDays'>
+    Omit<
+      LocalAgentOptions,
+      | 'log'
+      | 'onLog'
+      | 'storageDir'
+      | 'logsDir'
+      | 'logRetentionDays'
+      | 'baseDomain'
+      | 'gatewayAddress'
+    >
   > &
     Pick<LocalAgentOptions, 'log' | 'onLog'>;
   readonly #versions = new Map<string, RunningVersion>();
@@ -106,6 +120,8 @@ export class LocalAgent {
   readonly #secretsRoot: string | undefined;
   /** Serves the apps' KV namespaces; see storage-service.ts. */
   readonly #storage: StorageService;
+  /** Where service bindings lead; see service-relay.ts. */
+  readonly #relay: ServiceRelay;
   readonly #logs: AppLogStore;
   readonly #logPruneTimer: NodeJS.Timeout;
   readonly #sweep: NodeJS.Timeout;
@@ -121,10 +137,12 @@ export class LocalAgent {
     cgroups: CgroupManager | undefined,
     secretsRoot: string | undefined,
     storage: StorageService,
+    relay: ServiceRelay,
   ) {
     this.#cgroups = cgroups;
     this.#secretsRoot = secretsRoot;
     this.#storage = storage;
+    this.#relay = relay;
     this.#logs = new AppLogStore(
       options.logsDir ?? path.join(options.runDir, 'logs'),
       options.logRetentionDays ?? 7,
@@ -175,7 +193,16 @@ export class LocalAgent {
       dataDir: options.storageDir ?? path.join(options.runDir, 'storage'),
       log: options.log,
     });
-    return new LocalAgent(options, cgroups, await prepareSecretsRoot(namespace), storage);
+    const relay = await ServiceRelay.start({
+      baseDomain: options.baseDomain ?? 'localhost',
+      ...(options.gatewayAddress ? { gateway: options.gatewayAddress } : {}),
+    });
+    return new LocalAgent(options, cgroups, await prepareSecretsRoot(namespace), storage, relay);
+  }
+
+  /** The citizen gateway says where it listens: service bindings go there. */
+  announceGateway(address: string): void {
+    this.#relay.setGateway(address);
   }
 
   /** How app limits are enforced here: kernel cgroups, or the watchdog fallback. */
@@ -284,6 +311,11 @@ export class LocalAgent {
         ministryId: spec.ministryId,
         capability: this.#storage.capabilityFor(spec.ministryId, spec.appId),
       },
+      services: spec.services.map((s) => ({
+        name: s.name,
+        address: this.#relay.address,
+        headers: this.#relay.headersFor(spec.ministry, spec.appId, s.app),
+      })),
     });
     this.#versions.set(spec.deploymentId, version);
     this.#publishVersion(spec.deploymentId);
@@ -395,6 +427,7 @@ export class LocalAgent {
     this.#listeners.clear();
     await this.#cgroups?.dispose();
     await this.#storage.stop();
+    await this.#relay.close();
     // The last lines the stopped instances wrote reach the disk before anyone removes it.
     await this.#logs.flush();
     if (this.#secretsRoot) await rm(this.#secretsRoot, { recursive: true, force: true });

@@ -7,6 +7,7 @@ import {
   fetchSecrets,
   type LogLine,
   type ScheduledOutcome,
+  type ServiceAccess,
   type StorageAccess,
   type SupervisorEvent,
   type VerifiedArtifact,
@@ -30,6 +31,8 @@ export interface RunningVersionOptions {
   onLog?: (line: LogLine) => void;
   /** How the instances reach the storage service that serves their KV bindings. */
   storage: StorageAccess;
+  /** The version's service bindings, as the agent's relay grants them. */
+  services: ServiceAccess[];
   /** A memory-backed directory (tmpfs) for the instances' secret files, where the machine has one. */
   secretsRoot?: string | undefined;
   /** Kernel-enforced limits for each process, where this machine allows them. */
@@ -326,6 +329,7 @@ export class RunningVersion {
         secrets: this.#secrets.values,
         bindings: this.spec.bindings,
         storage: this.#options.storage,
+        services: this.#options.services,
         ...(this.#options.secretsRoot
           ? {
               secretsDir: path.join(

@@ -26,6 +26,9 @@ export async function startLocalAgent(
     storageDir: storageDataDir(config.dataDir),
     logsDir: path.join(config.dataDir, 'logs'),
     logRetentionDays: config.logRetentionDays,
+    baseDomain: config.baseDomain,
+    // A fixed gateway port is known now; one the OS picks is announced by the gateway.
+    ...(config.gatewayPort !== 0 ? { gatewayAddress: `127.0.0.1:${config.gatewayPort}` } : {}),
     log,
     onLog,
   });

@@ -1,0 +1,139 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** How deep apps may call each other through service bindings before it is called a loop. */
+export const MAX_SERVICE_DEPTH = 16;
+// Not an x-gov- header: the gateway drops those from what reaches an app, and an app
+// that forwards its request must carry the depth along for a loop to be seen.
+const DEPTH_HEADER = 'gov-service-depth';
+
+/** Headers that belong to one connection, never forwarded (RFC 9110 §7.6.1). */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'te',
+  'trailer',
+  'host',
+]);
+
+/**
+ * Where service bindings lead on the embedded default: a loopback relay that
+ * hands an app's call to another app of the same ministry to the citizen
+ * gateway (which routes, wakes, limits and meters it like any request).
+ * workerd adds the caller, its ministry, the target and a capability for
+ * exactly that triple to every request; the relay builds the target's host
+ * from them alone, so nothing an app sends can name another ministry's app.
+ */
+export class ServiceRelay {
+  readonly address: string;
+  readonly #server: http.Server;
+  readonly #key = randomBytes(32);
+  readonly #baseDomain: string;
+  #gateway: string | undefined;
+
+  private constructor(server: http.Server, address: string, baseDomain: string) {
+    this.#server = server;
+    this.address = address;
+    this.#baseDomain = baseDomain;
+  }
+
+  static async start(options: { baseDomain: string; gateway?: string }): Promise<ServiceRelay> {
+    const server = http.createServer();
+    const port = await new Promise<number>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+    });
+    const relay = new ServiceRelay(server, `127.0.0.1:${port}`, options.baseDomain);
+    relay.#gateway = options.gateway;
+    server.on('request', (req, res) => relay.#relay(req, res));
+    return relay;
+  }
+
+  /** Where the citizen gateway listens; known once it announces itself. */
+  setGateway(address: string): void {
+    this.#gateway = address;
+  }
+
+  /** What an instance's binding to `target` carries: the caller, the target and their capability. */
+  headersFor(ministry: string, appId: string, target: string): Record<string, string> {
+    return {
+      'x-gov-ministry': ministry,
+      'x-gov-app': appId,
+      'x-gov-service': target,
+      'x-gov-capability': this.#capability(ministry, appId, target),
+    };
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#server.close(() => resolve());
+      this.#server.closeAllConnections();
+    });
+  }
+
+  #capability(ministry: string, appId: string, target: string): string {
+    return createHmac('sha256', this.#key)
+      .update(`service:${ministry}:${appId}:${target}`)
+      .digest('hex');
+  }
+
+  #relay(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const refuse = (status: number, message: string) => {
+      req.resume();
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify({ error: { code: 'service_binding', message } }));
+    };
+    const one = (name: string) => {
+      const value = req.headers[name];
+      return typeof value === 'string' ? value : '';
+    };
+    const ministry = one('x-gov-ministry');
+    const appId = one('x-gov-app');
+    const target = one('x-gov-service');
+    const presented = Buffer.from(one('x-gov-capability'));
+    const expected = Buffer.from(this.#capability(ministry, appId, target));
+    if (presented.length !== expected.length || !timingSafeEqual(presented, expected)) {
+      return refuse(403, 'this relay answers the platform’s service bindings only');
+    }
+    const depth = Number(one(DEPTH_HEADER) || '0') + 1;
+    if (!Number.isInteger(depth) || depth > MAX_SERVICE_DEPTH) {
+      return refuse(
+        508,
+        `apps called each other through service bindings more than ${MAX_SERVICE_DEPTH} deep: a loop?`,
+      );
+    }
+    const gateway = this.#gateway;
+    if (!gateway) return refuse(503, 'the citizen gateway is not up yet; try again');
+    const headers: http.OutgoingHttpHeaders = {};
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (HOP_BY_HOP.has(name) || name.startsWith('x-gov-')) continue;
+      headers[name] = value;
+    }
+    headers.host = `${target}.${ministry}.${this.#baseDomain}`;
+    headers[DEPTH_HEADER] = String(depth);
+    const [host, port] = [
+      gateway.slice(0, gateway.lastIndexOf(':')),
+      gateway.slice(gateway.lastIndexOf(':') + 1),
+    ];
+    const upstream = http.request(
+      { host, port: Number(port), method: req.method, path: req.url, headers },
+      (answer) => {
+        const back: http.OutgoingHttpHeaders = {};
+        for (const [name, value] of Object.entries(answer.headers)) {
+          if (!HOP_BY_HOP.has(name)) back[name] = value;
+        }
+        res.writeHead(answer.statusCode ?? 502, back);
+        answer.pipe(res);
+      },
+    );
+    upstream.on('error', (error) => {
+      if (!res.headersSent) refuse(502, `the gateway could not be reached: ${error.message}`);
+      else res.destroy();
+    });
+    req.pipe(upstream);
+  }
+}
