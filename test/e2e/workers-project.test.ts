@@ -113,7 +113,7 @@ describe('a wrangler.toml project deployed with gov deploy', () => {
     }
   });
 
-  it('serves a site with static assets, an R2 bucket and a cron trigger, through the gateway, as Workers does', async () => {
+  it('serves a site with static assets, an R2 bucket, a Durable Object and a cron trigger, through the gateway, as Workers does', async () => {
     const site = await mkdtemp(path.join(tmpdir(), 'pieces-'));
     try {
       await writeFile(
@@ -133,6 +133,14 @@ bucket_name = "pieces-jointes"
 
 [triggers]
 crons = ["0 2 * * *"]
+
+[[durable_objects.bindings]]
+name = "FILE"
+class_name = "FileAttente"
+
+[[migrations]]
+tag = "v1"
+new_sqlite_classes = ["FileAttente"]
 `,
       );
       await mkdir(path.join(site, 'src'));
@@ -142,9 +150,19 @@ crons = ["0 2 * * *"]
       await writeFile(path.join(site, 'public/404.html'), '<h1>Page introuvable</h1>');
       await writeFile(
         path.join(site, 'src/index.js'),
-        `export default {
+        `import { DurableObject } from 'cloudflare:workers';
+// The counter's queue: one ticket number after another, whatever the load.
+export class FileAttente extends DurableObject {
+  async fetch() {
+    const n = ((await this.ctx.storage.get('dernier')) ?? 0) + 1;
+    await this.ctx.storage.put('dernier', n);
+    return new Response('ticket ' + n);
+  }
+}
+export default {
   async fetch(request, env) {
     const url = new URL(request.url);
+    if (url.pathname === '/ticket') return env.FILE.get(env.FILE.idFromName('guichet')).fetch(request);
     if (url.pathname.startsWith('/pieces/')) {
       const key = url.pathname.slice('/pieces/'.length);
       if (request.method === 'PUT') {
@@ -189,6 +207,9 @@ crons = ["0 2 * * *"]
       const back = await citizenRequest(`${base}pieces/acte-42.pdf`);
       expect(back).toMatchObject({ status: 200, body: scan });
       expect(back.headers['content-type']).toBe('application/pdf');
+      // A Durable Object keeps its count, one ticket after another.
+      expect((await citizenRequest(`${base}ticket`)).body).toBe('ticket 1');
+      expect((await citizenRequest(`${base}ticket`)).body).toBe('ticket 2');
       // The cron trigger's handler, run now as its schedule would run it.
       const ran = await gov(['crons', 'run', '--app', 'pieces'], developerEnv, site);
       expect(ran.code, ran.stderr).toBe(0);

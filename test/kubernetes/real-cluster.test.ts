@@ -85,6 +85,7 @@ describe.skipIf(!ready)('real cluster (KUBECONFIG)', () => {
           healthPath: null,
           crons: [],
           services: [],
+          durableObjects: [],
           servedBefore: false,
           ...overrides,
         };

@@ -41,6 +41,8 @@ export interface VersionSpec {
   crons: string[];
   /** Service bindings: apps of the same ministry, by the binding's name and the app's slug. */
   services: Array<{ name: string; app: string }>;
+  /** The app's Durable Object classes bound into the version (one instance then, see object-lease.ts). */
+  durableObjects: Array<{ name: string; className: string; sql: boolean }>;
   /**
    * True when this version has served citizens before: a failed start is then
    * an incident retried with backoff, never a verdict that gives up on it.

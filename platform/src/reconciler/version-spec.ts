@@ -66,6 +66,9 @@ export function versionSpec(
         // Only when set: versions without triggers keep the generation they always had.
         ...(deployment.crons.length > 0 ? { crons: deployment.crons } : {}),
         ...(deployment.services.length > 0 ? { services: deployment.services } : {}),
+        ...(deployment.durableObjects.length > 0
+          ? { durableObjects: deployment.durableObjects }
+          : {}),
       }),
     ),
   ).slice(0, 16);
@@ -73,6 +76,7 @@ export function versionSpec(
     ...shape,
     crons: deployment.crons,
     services: deployment.services,
+    durableObjects: deployment.durableObjects,
     generation,
     artifact: { sha256: deployment.artifactSha256, url, token },
     secrets:

@@ -62,6 +62,7 @@ export async function localAgentHarness(options: Partial<LocalAgentOptions> = {}
         healthPath: null,
         crons: [],
         services: [],
+        durableObjects: [],
         servedBefore: false,
         ...overrides,
       };

@@ -37,6 +37,17 @@ export interface WorkerSpec {
   /** Static assets shipped with the version: served in front of the app, and as its binding. */
   assets?: AppAssets;
   /**
+   * The app's Durable Objects: its own classes, with their storage on local
+   * disk in `dir`. `key` names the app: the same key in every version keeps
+   * every object's id, and so its stored state. One process may hold the
+   * folder at a time; the platform sees to that.
+   */
+  durableObjects?: {
+    key: string;
+    dir: string;
+    classes: Array<{ name: string; className: string; sql: boolean }>;
+  };
+  /**
    * The app has cron triggers: a loopback socket, `scheduled`, delivers
    * scheduled events to its handler (the platform's scheduler alone calls it).
    */
@@ -179,6 +190,32 @@ export async function writeWorkerdConfig(spec: WorkerSpec, dir: string): Promise
       );
     }
   }
+  const objects = spec.durableObjects?.classes.length ? spec.durableObjects : undefined;
+  if (objects) {
+    await mkdir(objects.dir, { recursive: true, mode: 0o700 });
+    for (const object of objects.classes) {
+      bindings.push(
+        `(name = ${capnpString(object.name)}, durableObjectNamespace = ${capnpString(object.className)})`,
+      );
+    }
+  }
+  const uniqueClasses = [
+    ...new Map((objects?.classes ?? []).map((o) => [o.className, o])).values(),
+  ];
+  const objectsConfig = objects
+    ? `
+      durableObjectNamespaces = [${uniqueClasses
+        .map(
+          (o) =>
+            `(className = ${capnpString(o.className)}, uniqueKey = ${capnpString(`${objects.key}:${o.className}`)}, enableSql = ${o.sql})`,
+        )
+        .join(', ')}],
+      durableObjectStorage = (localDisk = "gov-objects-disk"),`
+    : '';
+  const objectsDisk = objects
+    ? `    (name = "gov-objects-disk", disk = (path = ${capnpString(path.resolve(objects.dir))}, writable = true)),
+`
+    : '';
   const assetsService = spec.assets ? await writeAssetsService(spec.assets, dir, writeFile) : '';
   const serviceEntries = (spec.services ?? []).map((service, i) => {
     bindings.push(`(name = ${capnpString(service.name)}, service = "gov-service-${i}")`);
@@ -207,14 +244,14 @@ const config :Workerd.Config = (
       compatibilityDate = ${capnpString(spec.compatibilityDate)},
       compatibilityFlags = [${spec.compatibilityFlags.map(capnpString).join(', ')}],
       bindings = [${bindings.join(', ')}],
-      globalOutbound = "egress-guard",
+      globalOutbound = "egress-guard",${objectsConfig}
     )),
 ${
   storage
     ? `    (name = "gov-storage", external = (address = ${capnpString(storage.address)}, http = (injectRequestHeaders = [(name = "x-gov-app", value = ${capnpString(storage.appId)}), (name = "x-gov-ministry", value = ${capnpString(storage.ministryId)}), (name = "x-gov-capability", value = ${capnpString(storage.capability)})]))),
 `
     : ''
-}${assetsService}${serviceEntries.join('')}    (name = "egress-guard", worker = (
+}${assetsService}${serviceEntries.join('')}${objectsDisk}    (name = "egress-guard", worker = (
       modules = [(name = "egress-guard.js", esModule = embed "egress-guard.js")],
       compatibilityDate = "2026-04-01",
     )),${

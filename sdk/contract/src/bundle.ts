@@ -135,6 +135,28 @@ export const bundleSchema = z
       )
       .max(32)
       .default([]),
+    /**
+     * Durable Object classes the app exports and binds (`durable_objects`),
+     * with SQL storage or key-value storage as its migrations declared them.
+     * Their state belongs to the app: every version finds it.
+     */
+    durableObjects: z
+      .array(
+        z.strictObject({
+          name: z
+            .string()
+            .regex(
+              VAR_NAME,
+              'a binding name uses letters, digits and _, like COMPTEUR (at most 64)',
+            ),
+          className: z
+            .string()
+            .regex(/^[A-Za-z_$][A-Za-z0-9_$]{0,99}$/, 'a class name is a JavaScript identifier'),
+          sql: z.boolean(),
+        }),
+      )
+      .max(16)
+      .default([]),
     /** Cron triggers (`triggers.crons`): the platform calls the app's `scheduled` handler. */
     triggers: triggersSchema.optional(),
     /** Static assets (wrangler's `assets`), served the way Workers serves them. */
@@ -179,6 +201,24 @@ export const bundleSchema = z
         });
       }
       bound.add(service.name);
+    }
+    for (const [i, object] of bundle.durableObjects.entries()) {
+      if (bound.has(object.name) || Object.hasOwn(bundle.vars, object.name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['durableObjects', i, 'name'],
+          message: `"${object.name}" is bound twice (a var or another binding has that name)`,
+        });
+      }
+      bound.add(object.name);
+    }
+    if (bundle.durableObjects.length > 0 && bundle.limits.instances > 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['limits', 'instances'],
+        message:
+          'an app with Durable Objects runs as one instance (each object lives in exactly one place): set gov.instances to 1',
+      });
     }
     const assetsBinding = bundle.assets?.binding;
     if (

@@ -176,6 +176,18 @@ describe('readAppConfig', () => {
       'kv_namespaces = [{ binding = "ETAT" }]\nservices = [{ binding = "ETAT", service = "etat-civil" }]',
       /ETAT is bound twice/,
     ],
+    [
+      '[[durable_objects.bindings]]\nname = "C"\nclass_name = "Compteur"',
+      /no migration in wrangler\.toml declares the Durable Object class Compteur/,
+    ],
+    [
+      '[[durable_objects.bindings]]\nname = "C"\nclass_name = "Compteur"\nscript_name = "autre"',
+      /"script_name" of Durable Object binding C in wrangler\.toml is not supported on Gov/,
+    ],
+    [
+      '[[migrations]]\ntag = "v2"\nrenamed_classes = [{ from = "A", to = "B" }]',
+      /"renamed_classes" in the migrations of wrangler\.toml is not supported on Gov yet/,
+    ],
     ['[triggers]\ncrons = "0 * * * *"', /"triggers" in wrangler\.toml must hold a list of crons/],
     ['[triggers]\ncrons = ["0 0 L * *"]', /not supported on Gov/],
     ['routes = ["example.org/*"]', /"routes"/],

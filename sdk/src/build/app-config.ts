@@ -42,6 +42,8 @@ export interface AppConfig {
   crons: string[];
   /** Service bindings (`services`): other apps of the same ministry, by binding name and app. */
   services: Array<{ name: string; app: string }>;
+  /** Durable Object classes the app binds (`durable_objects`), SQL-backed as its migrations say. */
+  durableObjects: Array<{ name: string; className: string; sql: boolean }>;
   /** Settings that mean nothing on Gov (a Cloudflare account id…), one line each, for stderr. */
   notes: string[];
 }
@@ -113,8 +115,11 @@ export function readAppConfig(target: string, options: ReadOptions = {}): AppCon
     assets: rawAssets,
     triggers,
     services: rawServices,
+    durable_objects: rawObjects,
+    migrations,
     ...wrangler
   } = settings;
+  const durableObjects = readDurableObjects(rawObjects, migrations, fileName);
   const services = readServices(rawServices, fileName);
   const crons = readCrons(triggers, fileName);
   // wrangler never sees the assets: Gov uploads and serves them itself.
@@ -124,11 +129,16 @@ export function readAppConfig(target: string, options: ReadOptions = {}): AppCon
     ...platformBindings('d1', d1Databases, fileName, notes),
     ...platformBindings('r2', r2Buckets, fileName, notes),
   ];
-  const names = [...bindings, ...services, ...(assets?.binding ? [{ name: assets.binding }] : [])];
+  const names = [
+    ...bindings,
+    ...services,
+    ...durableObjects,
+    ...(assets?.binding ? [{ name: assets.binding }] : []),
+  ];
   const twice = names.find((b, i) => names.findIndex((o) => o.name === b.name) !== i);
   if (twice) {
     throw new UserError('invalid_config', `${twice.name} is bound twice in ${fileName}`, {
-      hint: 'give each KV namespace, D1 database and R2 bucket its own binding name',
+      hint: 'give each binding (KV, D1, R2, service, Durable Object, assets) its own name',
     });
   }
   if (entry !== undefined) wrangler.main = entry;
@@ -198,6 +208,7 @@ export function readAppConfig(target: string, options: ReadOptions = {}): AppCon
     ...(assets ? { assets } : {}),
     crons,
     services,
+    durableObjects,
     name: wrangler.name as string | undefined,
     ministry: typeof govSection.ministry === 'string' ? govSection.ministry : undefined,
     main: wrangler.main as string | undefined,
@@ -413,5 +424,110 @@ function readServices(raw: unknown, fileName: string): Array<{ name: string; app
       );
     }
     return { name: binding, app: service };
+  });
+}
+
+/**
+ * `durable_objects.bindings` and the `migrations` that declare their
+ * classes, as wrangler reads them. A class of another Worker
+ * (`script_name`) and the migrations Gov does not apply yet (renames,
+ * deletions, transfers) are refused; a bound class no migration declares
+ * is refused as Workers refuses it.
+ */
+function readDurableObjects(
+  raw: unknown,
+  rawMigrations: unknown,
+  fileName: string,
+): Array<{ name: string; className: string; sql: boolean }> {
+  const example =
+    'for example [[durable_objects.bindings]] name = "COMPTEUR" class_name = "Compteur", and [[migrations]] tag = "v1" new_sqlite_classes = ["Compteur"]';
+  const sqlClasses = new Set<string>();
+  const kvClasses = new Set<string>();
+  if (rawMigrations !== undefined) {
+    if (!Array.isArray(rawMigrations)) {
+      throw new UserError('invalid_config', `"migrations" in ${fileName} must be a list`, {
+        hint: example,
+      });
+    }
+    for (const migration of rawMigrations as unknown[]) {
+      const { tag, new_classes, new_sqlite_classes, ...rest } = (migration ?? {}) as Record<
+        string,
+        unknown
+      >;
+      const other = Object.keys(rest)[0];
+      if (other !== undefined) {
+        throw new UserError(
+          'unsupported_setting',
+          `"${other}" in the migrations of ${fileName} is not supported on Gov yet`,
+          { hint: 'Gov applies new_classes and new_sqlite_classes; keep the class under its name' },
+        );
+      }
+      if (typeof tag !== 'string') {
+        throw new UserError('invalid_config', `each migration in ${fileName} needs a "tag"`, {
+          hint: example,
+        });
+      }
+      for (const [list, into] of [
+        [new_classes, kvClasses],
+        [new_sqlite_classes, sqlClasses],
+      ] as const) {
+        if (list === undefined) continue;
+        if (!Array.isArray(list) || list.some((c) => typeof c !== 'string')) {
+          throw new UserError(
+            'invalid_config',
+            `the classes of migration ${tag} in ${fileName} must be a list of names`,
+            { hint: example },
+          );
+        }
+        for (const name of list as string[]) into.add(name);
+      }
+    }
+  }
+  if (raw === undefined) return [];
+  const bindings = (raw as { bindings?: unknown } | null)?.bindings;
+  if (typeof raw !== 'object' || raw === null || !Array.isArray(bindings)) {
+    throw new UserError(
+      'invalid_config',
+      `"durable_objects" in ${fileName} must hold a list of bindings`,
+      { hint: example },
+    );
+  }
+  return bindings.map((entry: unknown) => {
+    const { name, class_name: className, ...rest } = (entry ?? {}) as Record<string, unknown>;
+    if (typeof name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(name)) {
+      throw new UserError(
+        'invalid_config',
+        `each Durable Object binding in ${fileName} needs a "name": the name the code reads, like COMPTEUR`,
+        { hint: example },
+      );
+    }
+    if (typeof className !== 'string' || !/^[A-Za-z_$][A-Za-z0-9_$]{0,99}$/.test(className)) {
+      throw new UserError(
+        'invalid_config',
+        `Durable Object binding ${name} in ${fileName} needs a "class_name": a class the app exports`,
+        { hint: example },
+      );
+    }
+    const other = Object.keys(rest)[0];
+    if (other !== undefined) {
+      throw new UserError(
+        'unsupported_setting',
+        `"${other}" of Durable Object binding ${name} in ${fileName} is not supported on Gov`,
+        {
+          hint:
+            other === 'script_name'
+              ? 'an app reaches its own Durable Objects only: export the class from this app, or call the other app through a service binding'
+              : 'a Gov Durable Object binding takes "name" and "class_name"',
+        },
+      );
+    }
+    if (!sqlClasses.has(className) && !kvClasses.has(className)) {
+      throw new UserError(
+        'invalid_config',
+        `no migration in ${fileName} declares the Durable Object class ${className}`,
+        { hint: `add [[migrations]] tag = "v1" new_sqlite_classes = ["${className}"]` },
+      );
+    }
+    return { name, className, sql: sqlClasses.has(className) };
   });
 }

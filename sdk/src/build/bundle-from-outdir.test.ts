@@ -30,6 +30,7 @@ const config = (overrides: Partial<AppConfig> = {}): AppConfig => ({
   bindings: [],
   crons: [],
   services: [],
+  durableObjects: [],
   ...overrides,
 });
 

@@ -108,6 +108,7 @@ export async function bundleFromOutdir(outdir: string, config: AppConfig): Promi
     ...(config.assets ? { assets: await collectAssets(config.assets) } : {}),
     ...(config.crons.length > 0 ? { triggers: { crons: config.crons } } : {}),
     ...(config.services.length > 0 ? { services: config.services } : {}),
+    ...(config.durableObjects.length > 0 ? { durableObjects: config.durableObjects } : {}),
     limits: {
       ...(config.limits.memoryMib ? { memoryMib: config.limits.memoryMib } : {}),
       ...(config.limits.instances ? { instances: config.limits.instances } : {}),

@@ -27,6 +27,11 @@ export const deployments = pgTable(
       .$type<Array<{ kind: 'kv' | 'd1' | 'r2'; name: string }>>()
       .notNull()
       .default([]),
+    /** Durable Object classes bound into the version, with their kind of storage. */
+    durableObjects: jsonb('durable_objects')
+      .$type<Array<{ name: string; className: string; sql: boolean }>>()
+      .notNull()
+      .default([]),
     /** Service bindings: other apps of the same ministry, by binding name and app slug. */
     services: jsonb('services').$type<Array<{ name: string; app: string }>>().notNull().default([]),
     /** Cron triggers (`triggers.crons`, UTC): the scheduler fires the version's handler on them. */

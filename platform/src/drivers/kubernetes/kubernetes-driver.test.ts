@@ -77,6 +77,7 @@ async function kubernetesHarness(routing?: AppRouting) {
       healthPath: null,
       crons: [],
       services: [],
+      durableObjects: [],
       servedBefore: false,
       ...overrides,
     };

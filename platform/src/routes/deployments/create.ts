@@ -86,6 +86,13 @@ export const createDeployment = defineRoute({
         'remove "kv_namespaces", "d1_databases" and "r2_buckets" from the app config, or deploy to a platform on the embedded default',
       );
     }
+    if (body.durableObjects.length > 0 && c.get('config').driver === 'kubernetes') {
+      throw new ApiError(
+        'invalid_bundle',
+        `Durable Objects (${body.durableObjects.map((o) => o.className).join(', ')}) are not provided on this platform's Kubernetes cluster yet`,
+        'keep state in a D1 database or a KV namespace, or deploy to a platform on the embedded default',
+      );
+    }
     if (body.services.length > 0 && c.get('config').driver === 'kubernetes') {
       throw new ApiError(
         'invalid_bundle',
@@ -171,6 +178,7 @@ export const createDeployment = defineRoute({
           bindings: body.bindings,
           crons: body.triggers?.crons ?? [],
           services: body.services,
+          durableObjects: body.durableObjects,
           memoryMib: body.limits.memoryMib,
           instances: body.limits.instances,
           healthPath: body.healthPath ?? null,

@@ -60,6 +60,7 @@ const spec: VersionSpec = {
   healthPath: '/sante',
   crons: [],
   services: [],
+  durableObjects: [],
   servedBefore: true,
 };
 const owner = { apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: 'uid-1' };

@@ -57,6 +57,15 @@ export const versionSpecSchema = z.object({
       }),
     )
     .max(32),
+  durableObjects: z
+    .array(
+      z.object({
+        name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/),
+        className: z.string().regex(/^[A-Za-z_$][A-Za-z0-9_$]{0,99}$/),
+        sql: z.boolean(),
+      }),
+    )
+    .max(16),
   servedBefore: z.boolean(),
 }) satisfies z.ZodType<VersionSpec>;
 

@@ -24,6 +24,7 @@ import type {
   VersionSpec,
 } from '../../driver.ts';
 import { AppLogStore } from './log-store.ts';
+import { ObjectLease } from './object-lease.ts';
 import { RunningVersion } from './running-version.ts';
 import { prepareSecretsRoot } from './secrets-root.ts';
 import { Semaphore } from './semaphore.ts';
@@ -57,6 +58,8 @@ export interface LocalAgentOptions {
   /** Where apps' logs are kept (default: `logs` in the run directory), and for how long. */
   logsDir?: string;
   logRetentionDays?: number;
+  /** Where apps' Durable Objects keep their state (default: `durable-objects` in the run directory). */
+  durableObjectsDir?: string;
   /** The domain apps are served under: service bindings reach `<app>.<ministry>.<domain>`. */
   baseDomain?: string;
   /** Where the citizen gateway listens, when known at start (else it announces itself). */
@@ -102,9 +105,10 @@ export class LocalAgent {
       | 'logRetentionDays'
       | 'baseDomain'
       | 'gatewayAddress'
+      | 'durableObjectsDir'
     >
   > &
-    Pick<LocalAgentOptions, 'log' | 'onLog'>;
+    Pick<LocalAgentOptions, 'log' | 'onLog' | 'durableObjectsDir'>;
   readonly #versions = new Map<string, RunningVersion>();
   /** Versions draining before they stop; `cancel` keeps one that is wanted again in time. */
   readonly #removals = new Map<string, { done: Promise<void>; cancel: () => boolean }>();
@@ -122,6 +126,8 @@ export class LocalAgent {
   readonly #storage: StorageService;
   /** Where service bindings lead; see service-relay.ts. */
   readonly #relay: ServiceRelay;
+  /** One process at a time per app holds its Durable Objects; see object-lease.ts. */
+  readonly #objectLease = new ObjectLease();
   readonly #logs: AppLogStore;
   readonly #logPruneTimer: NodeJS.Timeout;
   readonly #sweep: NodeJS.Timeout;
@@ -264,6 +270,7 @@ export class LocalAgent {
     if (removal && !removal.cancel()) await removal.done;
     const existing = this.#versions.get(spec.deploymentId);
     if (existing) {
+      this.#objectLease.applied(existing);
       await existing.update(spec);
       return;
     }
@@ -316,7 +323,21 @@ export class LocalAgent {
         address: this.#relay.address,
         headers: this.#relay.headersFor(spec.ministry, spec.appId, s.app),
       })),
+      ...(spec.durableObjects.length > 0
+        ? {
+            objects: {
+              dir: path.join(
+                this.#options.durableObjectsDir ??
+                  path.join(this.#options.runDir, 'durable-objects'),
+                spec.appId,
+              ),
+              lease: this.#objectLease,
+              drained: () => this.#drained(spec.deploymentId),
+            },
+          }
+        : {}),
     });
+    this.#objectLease.applied(version);
     this.#versions.set(spec.deploymentId, version);
     this.#publishVersion(spec.deploymentId);
     version.begin();
@@ -444,6 +465,16 @@ export class LocalAgent {
       total += client.inFlight.get(deploymentId) ?? 0;
     }
     return total;
+  }
+
+  /** Resolves once a report made from now on shows nothing in flight for it (bounded by the drain timeout). */
+  async #drained(deploymentId: string): Promise<void> {
+    const from = Date.now();
+    const deadline = from + this.#options.drainTimeoutMs;
+    while (Date.now() < deadline) {
+      if (Date.now() - from > 2 * ACTIVITY_REPORT_MS && this.#inFlight(deploymentId) === 0) return;
+      await sleep(50);
+    }
   }
 
   /** Ends early, leaving the version running, once `drain.cancelled`: it was wanted again. */

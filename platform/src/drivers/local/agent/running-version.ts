@@ -15,6 +15,7 @@ import {
 } from '@gov/runtime';
 import type { Endpoint, ObservedVersion, VersionSpec } from '../../driver.ts';
 import { LogBudget } from './log-budget.ts';
+import type { ObjectLease } from './object-lease.ts';
 
 export interface RunningVersionOptions {
   spec: VersionSpec;
@@ -33,6 +34,16 @@ export interface RunningVersionOptions {
   storage: StorageAccess;
   /** The version's service bindings, as the agent's relay grants them. */
   services: ServiceAccess[];
+  /**
+   * For an app with Durable Objects: where their state lives, and the lease
+   * one process at a time must hold over it (see object-lease.ts).
+   */
+  objects?: {
+    dir: string;
+    lease: ObjectLease;
+    /** Resolves once gateways have nothing in flight for this version (bounded). */
+    drained: () => Promise<void>;
+  };
   /** A memory-backed directory (tmpfs) for the instances' secret files, where the machine has one. */
   secretsRoot?: string | undefined;
   /** Kernel-enforced limits for each process, where this machine allows them. */
@@ -234,9 +245,49 @@ export class RunningVersion {
     // Withdrawn at once: gateways wake it instead of sending to a stopping process.
     this.#options.onChange();
     await Promise.all(instances.map((s) => s.stop()));
+    this.#options.objects?.lease.release(this);
     await writeFile(this.#idleMarker(), '').catch(() => {});
     this.#options.onEvent('scaled_to_zero', 'no request for a while: stopped until the next one');
     this.#options.onChange();
+  }
+
+  /** The app this version belongs to, for the objects' lease. */
+  get appId(): string {
+    return this.spec.appId;
+  }
+
+  /** No longer wanted: it gives up waiting for the objects' lease. */
+  get gone(): boolean {
+    return this.#phase === 'terminating' || this.#phase === 'failed';
+  }
+
+  #handingOver: Promise<void> | undefined;
+
+  /**
+   * Gives the app's Durable Objects to a newer version: stops taking
+   * requests at once, lets those in flight finish, stops, and waits idle
+   * (a request for it later waits for the lease again).
+   */
+  handOver(): Promise<void> {
+    this.#handingOver ??= (async () => {
+      this.#startSeq += 1;
+      if (this.#phase === 'running' || this.#phase === 'starting') this.#phase = 'idle';
+      const instances = this.#instances.splice(0);
+      this.#options.onChange();
+      if (instances.length > 0) await this.#options.objects?.drained();
+      await Promise.all(instances.map((s) => s.stop()));
+      this.#options.objects?.lease.release(this);
+      if (instances.length > 0) {
+        this.#options.onEvent(
+          'scaled_to_zero',
+          'stopped so that a newer version holds the app’s Durable Objects',
+        );
+      }
+      this.#options.onChange();
+    })().finally(() => {
+      this.#handingOver = undefined;
+    });
+    return this.#handingOver;
   }
 
   /** Withdraws the version: endpoints stay for `graceMs`, then it stops. */
@@ -258,6 +309,12 @@ export class RunningVersion {
     this.#settleWaiters('the version was stopped');
     const instances = this.#instances.splice(0);
     await Promise.all(instances.map((s) => s.stop()));
+    this.#options.objects?.lease.release(this);
+  }
+
+  /** A start that a later one, a stop, an idle or a removal has made moot. */
+  #startAbandoned(seq: number): boolean {
+    return seq !== this.#startSeq || this.#phase === 'terminating' || this.#phase === 'idle';
   }
 
   async #startInstances(): Promise<void> {
@@ -285,6 +342,19 @@ export class RunningVersion {
       return;
     }
     if (seq !== this.#startSeq || this.#phase === 'terminating' || this.#phase === 'idle') return;
+    const objects = this.#options.objects;
+    if (objects) {
+      const granted = await objects.lease.acquire(this);
+      if (this.#startAbandoned(seq)) {
+        if (granted && this.#instances.length === 0) objects.lease.release(this);
+        return;
+      }
+      if (!granted) return;
+      // One process holds the objects' folder: the instances of an earlier spec go first.
+      const earlier = this.#instances.splice(0);
+      if (earlier.length > 0) this.#options.onChange();
+      await Promise.all(earlier.map((s) => s.stop()));
+    }
     this.#artifact = artifact;
     this.#secrets = { digest: this.spec.secrets?.digest ?? '', values: secrets };
     const fresh = Array.from({ length: this.spec.instances }, (_, i) =>
@@ -330,6 +400,15 @@ export class RunningVersion {
         bindings: this.spec.bindings,
         storage: this.#options.storage,
         services: this.#options.services,
+        ...(this.#options.objects && this.spec.durableObjects.length > 0
+          ? {
+              durableObjects: {
+                key: this.spec.appId,
+                dir: this.#options.objects.dir,
+                classes: this.spec.durableObjects,
+              },
+            }
+          : {}),
         ...(this.#options.secretsRoot
           ? {
               secretsDir: path.join(
@@ -410,7 +489,8 @@ export class RunningVersion {
         this.#options.onEvent('memory_limit', this.#failure.summary);
         break;
       case 'memory_high':
-        void this.#recycle(supervisor, event.ownMib, event.limitMib);
+        // A replacement beside the old process would be a second holder of the app's objects.
+        if (!this.#options.objects) void this.#recycle(supervisor, event.ownMib, event.limitMib);
         return;
       case 'unresponsive':
         this.#failure = {
@@ -510,6 +590,9 @@ export class RunningVersion {
   #fail(failure: Failure, event: DeploymentEventType): void {
     this.#failure = { reason: failure.reason, summary: failure.summary, detail: failure.detail };
     this.#phase = 'failed';
+    // A version that never started holds no object: the one it would replace may run again.
+    if (this.#instances.every((s) => s.state === 'stopped'))
+      this.#options.objects?.lease.release(this);
     this.#settleWaiters(failure.summary);
     this.#options.onEvent(event, failure.summary);
     this.#options.onChange();

@@ -27,6 +27,7 @@ export async function startLocalAgent(
     logsDir: path.join(config.dataDir, 'logs'),
     logRetentionDays: config.logRetentionDays,
     baseDomain: config.baseDomain,
+    durableObjectsDir: path.join(config.dataDir, 'durable-objects'),
     // A fixed gateway port is known now; one the OS picks is announced by the gateway.
     ...(config.gatewayPort !== 0 ? { gatewayAddress: `127.0.0.1:${config.gatewayPort}` } : {}),
     log,
