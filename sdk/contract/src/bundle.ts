@@ -181,54 +181,30 @@ export const bundleSchema = z
         });
       }
     }
-    const bound = new Set<string>();
-    for (const [i, binding] of bundle.bindings.entries()) {
-      if (bound.has(binding.name) || Object.hasOwn(bundle.vars, binding.name)) {
+    // One name, one binding: vars, platform services, other apps, objects and assets share env.
+    const bound = new Set<string>(Object.keys(bundle.vars));
+    const claim = (name: string, path: (string | number)[]) => {
+      if (bound.has(name)) {
         ctx.addIssue({
           code: 'custom',
-          path: ['bindings', i, 'name'],
-          message: `"${binding.name}" is bound twice (a var or another binding has that name)`,
+          path,
+          message: `"${name}" is bound twice (a var or another binding has that name)`,
         });
       }
-      bound.add(binding.name);
+      bound.add(name);
+    };
+    for (const [i, b] of bundle.bindings.entries()) claim(b.name, ['bindings', i, 'name']);
+    for (const [i, s] of bundle.services.entries()) claim(s.name, ['services', i, 'name']);
+    for (const [i, o] of bundle.durableObjects.entries()) {
+      claim(o.name, ['durableObjects', i, 'name']);
     }
-    for (const [i, service] of bundle.services.entries()) {
-      if (bound.has(service.name) || Object.hasOwn(bundle.vars, service.name)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['services', i, 'name'],
-          message: `"${service.name}" is bound twice (a var or another binding has that name)`,
-        });
-      }
-      bound.add(service.name);
-    }
-    for (const [i, object] of bundle.durableObjects.entries()) {
-      if (bound.has(object.name) || Object.hasOwn(bundle.vars, object.name)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['durableObjects', i, 'name'],
-          message: `"${object.name}" is bound twice (a var or another binding has that name)`,
-        });
-      }
-      bound.add(object.name);
-    }
+    if (bundle.assets?.binding !== undefined) claim(bundle.assets.binding, ['assets', 'binding']);
     if (bundle.durableObjects.length > 0 && bundle.limits.instances > 1) {
       ctx.addIssue({
         code: 'custom',
         path: ['limits', 'instances'],
         message:
           'an app with Durable Objects runs as one instance (each object lives in exactly one place): set gov.instances to 1',
-      });
-    }
-    const assetsBinding = bundle.assets?.binding;
-    if (
-      assetsBinding !== undefined &&
-      (bound.has(assetsBinding) || Object.hasOwn(bundle.vars, assetsBinding))
-    ) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['assets', 'binding'],
-        message: `"${assetsBinding}" is bound twice (a var or another binding has that name)`,
       });
     }
     const names = new Set<string>();
