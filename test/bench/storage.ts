@@ -24,6 +24,8 @@ const WORKER = `export default {
     const url = new URL(request.url);
     if (url.pathname === '/put') { await env.KV.put('compteur', String(Date.now())); return new Response('ok'); }
     if (url.pathname === '/get') return new Response(await env.KV.get('compteur'));
+    if (url.pathname === '/r2put') { await env.FILES.put('piece.txt', 'acte '.repeat(200)); return new Response('ok'); }
+    if (url.pathname === '/r2get') return new Response((await env.FILES.get('piece.txt')).body);
     if (url.pathname === '/setup') {
       await env.DB.exec("CREATE TABLE IF NOT EXISTS demandes (id INTEGER PRIMARY KEY, commune TEXT); INSERT INTO demandes (commune) VALUES ('Kayes'), ('Ségou'), ('Mopti')");
       return new Response('ok');
@@ -41,6 +43,8 @@ interface Figures {
   get: number[];
   put: number[];
   query: number[];
+  r2get: number[];
+  r2put: number[];
 }
 
 export interface StorageFigures {
@@ -52,10 +56,13 @@ async function measure(target: Target): Promise<Figures> {
   // A value and a table first, so that every get and query reads something.
   await latencies(target, 10, '/put');
   await latencies(target, 1, '/setup');
+  await latencies(target, 1, '/r2put');
   return {
     put: await latencies(target, REQUESTS, '/put'),
     get: await latencies(target, REQUESTS, '/get'),
     query: await latencies(target, REQUESTS, '/query'),
+    r2put: await latencies(target, REQUESTS, '/r2put'),
+    r2get: await latencies(target, REQUESTS, '/r2get'),
   };
 }
 
@@ -69,7 +76,7 @@ async function onGov() {
     });
     await writeFile(
       path.join(dir, 'wrangler.toml'),
-      'name = "bench-stockage"\nmain = "index.js"\ncompatibility_date = "2026-04-01"\nkv_namespaces = [{ binding = "KV" }]\nd1_databases = [{ binding = "DB" }]\n\n[gov]\nministry = "demo"\n',
+      'name = "bench-stockage"\nmain = "index.js"\ncompatibility_date = "2026-04-01"\nkv_namespaces = [{ binding = "KV" }]\nd1_databases = [{ binding = "DB" }]\nr2_buckets = [{ binding = "FILES" }]\n\n[gov]\nministry = "demo"\n',
     );
     await writeFile(path.join(dir, 'index.js'), WORKER);
     const result = await gov(['deploy'], platform.cliEnv, dir);
@@ -91,9 +98,11 @@ async function onMiniflare() {
     compatibilityDate: '2026-04-01',
     kvNamespaces: ['KV'],
     d1Databases: ['DB'],
+    r2Buckets: ['FILES'],
     // On disk, as `wrangler dev` keeps its local data.
     kvPersist: path.join(persist, 'kv'),
     d1Persist: path.join(persist, 'd1'),
+    r2Persist: path.join(persist, 'r2'),
     host: '127.0.0.1',
     port,
   });
@@ -114,7 +123,7 @@ export function printStorage(figures: StorageFigures): void {
   const row = (label: string, times: number[]) =>
     `  ${label.padEnd(32)} p50 ${ms(percentile(times, 50))}  p99 ${ms(percentile(times, 99))}`;
   console.log(
-    `KV and D1 through a deployed app, concurrency 1, ${REQUESTS} requests each (one small key; a count over a 3-row table):`,
+    `KV, D1 and R2 through a deployed app, concurrency 1, ${REQUESTS} requests each (one small key; a count over a 3-row table; a 1 KB object):`,
   );
   console.log(row('Gov: get (gateway, storage)', figures.gov.get));
   console.log(row('Miniflare (wrangler dev): get', figures.miniflare.get));
@@ -122,6 +131,10 @@ export function printStorage(figures: StorageFigures): void {
   console.log(row('Miniflare (wrangler dev): put', figures.miniflare.put));
   console.log(row('Gov: D1 query (gateway, storage)', figures.gov.query));
   console.log(row('Miniflare (wrangler dev): D1', figures.miniflare.query));
+  console.log(row('Gov: R2 put (gateway, storage)', figures.gov.r2put));
+  console.log(row('Miniflare (wrangler dev): R2 put', figures.miniflare.r2put));
+  console.log(row('Gov: R2 get (gateway, storage)', figures.gov.r2get));
+  console.log(row('Miniflare (wrangler dev): R2 get', figures.miniflare.r2get));
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -22,10 +22,6 @@ const build = { kind: 'build' } as const;
 const noted = (why: string) => ({ kind: 'noted', why }) as const;
 const refused = (offer: string) => ({ kind: 'refused', offer }) as const;
 
-/** Workers settings Gov is to provide and does not yet: each says what to use meanwhile. */
-const notYet = (what: string, meanwhile: string) =>
-  refused(`Gov does not provide ${what} yet: ${meanwhile}`);
-
 export const settings: Readonly<Record<string, SettingHandling>> = {
   $schema: noted('editor schema'),
   name: read,

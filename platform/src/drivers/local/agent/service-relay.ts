@@ -97,17 +97,22 @@ export class ServiceRelay {
     const presented = Buffer.from(one('x-gov-capability'));
     const expected = Buffer.from(this.#capability(ministry, appId, target));
     if (presented.length !== expected.length || !timingSafeEqual(presented, expected)) {
-      return refuse(403, 'this relay answers the platform’s service bindings only');
+      refuse(403, 'this relay answers the platform’s service bindings only');
+      return;
     }
     const depth = Number(one(DEPTH_HEADER) || '0') + 1;
     if (!Number.isInteger(depth) || depth > MAX_SERVICE_DEPTH) {
-      return refuse(
+      refuse(
         508,
         `apps called each other through service bindings more than ${MAX_SERVICE_DEPTH} deep: a loop?`,
       );
+      return;
     }
     const gateway = this.#gateway;
-    if (!gateway) return refuse(503, 'the citizen gateway is not up yet; try again');
+    if (!gateway) {
+      refuse(503, 'the citizen gateway is not up yet; try again');
+      return;
+    }
     const headers: http.OutgoingHttpHeaders = {};
     for (const [name, value] of Object.entries(req.headers)) {
       if (HOP_BY_HOP.has(name) || name.startsWith('x-gov-')) continue;
