@@ -60,6 +60,11 @@ export async function assembleContext(options: ImageOptions = {}): Promise<Assem
   await copyBinary(process.execPath, path.join(app, 'node'), strip);
   await copyBinary(workerd, path.join(app, 'workerd'), strip);
   await bundleEntrypoint(path.join(app, 'entrypoint.mjs'));
+  // Read at run time beside the entrypoint (new URL('./…', import.meta.url)), not bundled.
+  await copyFile(
+    path.join(HERE, '..', 'src', 'assets', 'assets-worker.js'),
+    path.join(app, 'assets-worker.js'),
+  );
 
   await writeBase(base, hostLibs ? [process.execPath, workerd] : undefined);
 

@@ -174,6 +174,22 @@ describe.skipIf(!version)('runtime image under a pod’s restrictions', () => {
     expect(top.stdout).not.toMatch(/^root\s/m);
   });
 
+  it('serves static assets in front of the app, from the artifact, on a read-only root', async () => {
+    const page = '<h1>Démarches en ligne</h1>';
+    const ref = server.put('export default { fetch() { return new Response("code"); } };', {
+      files: [{ path: '/index.html', contentBase64: Buffer.from(page).toString('base64') }],
+      htmlHandling: 'auto-trailing-slash',
+      notFoundHandling: 'none',
+      runWorkerFirst: false,
+    });
+    const { name, port, result } = await container('assets', ref, { detach: true });
+    expect(result.code, result.stderr).toBe(0);
+    const home = await answer(name, `http://127.0.0.1:${port}/`);
+    expect(await home.text()).toBe(page);
+    expect(home.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(await (await fetch(`http://127.0.0.1:${port}/autre`)).text()).toBe('code');
+  });
+
   it('refuses a tampered artifact: exits non-zero with one clear line, never serves', async () => {
     const ref = server.put('export default { fetch() { return new Response("good"); } };');
     server.tamper(ref.sha256, 'export default { fetch() { return new Response("evil"); } };');

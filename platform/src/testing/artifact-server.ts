@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { canonicalArtifact, sha256Hex } from '@gov/contract';
+import { type Assets, canonicalArtifact, sha256Hex } from '@gov/contract';
 import type { ArtifactRef } from '@gov/runtime';
 
 /**
@@ -23,8 +23,8 @@ export async function startArtifactServer(options: { host?: string } = {}) {
   await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const base = `http://${host.includes(':') ? `[${host}]` : host}:${(server.address() as AddressInfo).port}`;
   return {
-    /** Stores one ES module as an artifact; returns its reference. */
-    put(source: string): ArtifactRef {
+    /** Stores one ES module (and static assets, if given) as an artifact; returns its reference. */
+    put(source: string, assets?: Assets): ArtifactRef {
       const bytes = canonicalArtifact({
         mainModule: 'index.js',
         modules: [
@@ -34,6 +34,7 @@ export async function startArtifactServer(options: { host?: string } = {}) {
             contentBase64: Buffer.from(source).toString('base64'),
           },
         ],
+        ...(assets ? { assets } : {}),
       });
       const sha256 = sha256Hex(bytes);
       stored.set(sha256, bytes);

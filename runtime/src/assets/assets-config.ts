@@ -4,7 +4,18 @@ import path from 'node:path';
 import type { AppAssets } from '@gov/contract';
 import { contentTypeOf } from './content-types.ts';
 
-const workerSource = readFile(new URL('./assets-worker.js', import.meta.url), 'utf8');
+/**
+ * The assets worker's source, read the first time a version has assets: a
+ * plain JavaScript file beside this one (and beside the bundled entrypoint
+ * in the runtime image, which copies it there). Read lazily, so that code
+ * bundled without it (the platform's image) never fails for lack of it.
+ */
+let workerSource: Promise<string> | undefined;
+export const assetsWorkerFile = new URL('./assets-worker.js', import.meta.url);
+const assetsWorkerSource = () => {
+  workerSource ??= readFile(assetsWorkerFile, 'utf8');
+  return workerSource;
+};
 
 /**
  * Writes the assets worker of one version into `dir/assets` and returns its
@@ -47,7 +58,7 @@ export async function writeAssetsService(
   const index = `${imports.join('\n')}\nexport default {${assets.files
     .map((_, i) => `${JSON.stringify(`gov-asset/${i}`)}: a${i}`)
     .join(', ')}};\n`;
-  await writeFile(path.join(assetsDir, 'worker.js'), await workerSource);
+  await writeFile(path.join(assetsDir, 'worker.js'), await assetsWorkerSource());
   await writeFile(path.join(assetsDir, 'files.js'), index);
   await writeFile(path.join(assetsDir, 'manifest.json'), JSON.stringify(manifest));
   const all = [
