@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -219,6 +219,51 @@ describe('D1 databases', () => {
     const broken = await gov(['d1', 'execute', 'DB', '--command', 'SELEC 1'], platform.cliEnv, dir);
     expect(broken.code).toBe(1);
     expect(broken.stderr).toMatch(/^gov: D1_ERROR: near "SELEC": syntax error/);
+  });
+
+  it('applies migrations in order, each whole or not at all, and says which are applied', async () => {
+    await mkdir(path.join(dir, 'migrations'));
+    await writeFile(
+      path.join(dir, 'migrations/0001_statuts.sql'),
+      "CREATE TABLE statuts (code TEXT PRIMARY KEY);\nINSERT INTO statuts VALUES ('recue');\n",
+    );
+    // A mistake in the second statement: the first must not stay behind.
+    await writeFile(
+      path.join(dir, 'migrations/0002_suivi.sql'),
+      'CREATE TABLE suivi (demande INTEGER);\nINSERT INTO table_absente VALUES (1);\n',
+    );
+    const failed = await gov(['d1', 'migrations', 'apply', 'DB'], platform.cliEnv, dir);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(
+      /^applied 0001_statuts\.sql\ngov: 0002_suivi\.sql: D1_ERROR: no such table: table_absente/,
+    );
+    expect(failed.stderr).toMatch(
+      /nothing of 0002_suivi\.sql was kept; applied before it: 0001_statuts\.sql/,
+    );
+    const tables = await gov(
+      ['d1', 'execute', 'DB', '--command', "SELECT name FROM sqlite_master WHERE name = 'suivi'"],
+      platform.cliEnv,
+      dir,
+    );
+    expect(tables.stdout).not.toMatch(/suivi/);
+    const listed = await gov(['d1', 'migrations', 'list', 'DB'], platform.cliEnv, dir);
+    expect(listed.stdout).toMatch(/0001_statuts\.sql\s+yes\n0002_suivi\.sql\s+no\n/);
+    await writeFile(
+      path.join(dir, 'migrations/0002_suivi.sql'),
+      'CREATE TABLE suivi (demande INTEGER);\n',
+    );
+    const fixed = await gov(['d1', 'migrations', 'apply', 'DB'], platform.cliEnv, dir);
+    expect(fixed.code, fixed.stderr).toBe(0);
+    expect(fixed.stderr).toBe(
+      'applied 0002_suivi.sql\n1 migration(s) applied to DB of etat-civil.\n',
+    );
+    const again = await gov(['d1', 'migrations', 'apply', 'DB'], platform.cliEnv, dir);
+    expect(again.stderr).toMatch(/DB of etat-civil is up to date \(2 migration\(s\)\)/);
+    const unknown = await gov(['d1', 'migrations', 'apply', 'REGISTRE'], platform.cliEnv, dir);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(
+      /"REGISTRE" is not a D1 binding of wrangler\.toml\n {2}hint: its D1 bindings: DB/,
+    );
   });
 
   it('gives each app its own databases, in its ministry and in another', async () => {

@@ -443,8 +443,9 @@ export class D1Database extends DurableObject {
       }
       let results;
       if (op === 'exec') {
-        const cursor = this.ctx.storage.sql.exec(body.sql);
-        cursor.toArray();
+        // All or nothing: a script that fails halfway keeps none of its
+        // statements, so a migration is applied whole or not at all.
+        this.ctx.storage.transactionSync(() => this.ctx.storage.sql.exec(body.sql).toArray());
         results = { count: countStatements(body.sql), duration: Date.now() - started };
       } else {
         results = this.ctx.storage.transactionSync(() =>

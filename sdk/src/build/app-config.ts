@@ -44,6 +44,8 @@ export interface AppConfig {
   services: Array<{ name: string; app: string }>;
   /** Durable Object classes the app binds (`durable_objects`), SQL-backed as its migrations say. */
   durableObjects: Array<{ name: string; className: string; sql: boolean }>;
+  /** Per D1 binding, where its migrations are and the table that records them (wrangler's defaults). */
+  d1Migrations: Record<string, { dir: string; table: string }>;
   /** Settings that mean nothing on Gov (a Cloudflare account id…), one line each, for stderr. */
   notes: string[];
 }
@@ -124,6 +126,7 @@ export function readAppConfig(target: string, options: ReadOptions = {}): AppCon
   const crons = readCrons(triggers, fileName);
   // wrangler never sees the assets: Gov uploads and serves them itself.
   const assets = readAssetsSetting(rawAssets, fileName, path.dirname(file), notes);
+  const d1Migrations = d1MigrationSettings(d1Databases, path.dirname(file));
   const bindings = [
     ...platformBindings('kv', kvNamespaces, fileName, notes),
     ...platformBindings('d1', d1Databases, fileName, notes),
@@ -209,6 +212,7 @@ export function readAppConfig(target: string, options: ReadOptions = {}): AppCon
     crons,
     services,
     durableObjects,
+    d1Migrations,
     name: wrangler.name as string | undefined,
     ministry: typeof govSection.ministry === 'string' ? govSection.ministry : undefined,
     main: wrangler.main as string | undefined,
@@ -530,4 +534,27 @@ function readDurableObjects(
     }
     return { name, className, sql: sqlClasses.has(className) };
   });
+}
+
+/**
+ * Where each D1 database's migrations are, as wrangler finds them:
+ * `migrations_dir` (default `migrations`, beside the config) and
+ * `migrations_table` (default `d1_migrations`). Entries are checked by
+ * `platformBindings`; this only reads the two settings.
+ */
+function d1MigrationSettings(
+  raw: unknown,
+  projectDir: string,
+): Record<string, { dir: string; table: string }> {
+  const out: Record<string, { dir: string; table: string }> = {};
+  if (!Array.isArray(raw)) return out;
+  for (const entry of raw as Array<Record<string, unknown> | null>) {
+    const binding = entry?.binding;
+    if (typeof binding !== 'string') continue;
+    const dir = typeof entry?.migrations_dir === 'string' ? entry.migrations_dir : 'migrations';
+    const table =
+      typeof entry?.migrations_table === 'string' ? entry.migrations_table : 'd1_migrations';
+    out[binding] = { dir: path.resolve(projectDir, dir), table };
+  }
+  return out;
 }

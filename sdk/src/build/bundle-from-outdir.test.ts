@@ -31,6 +31,7 @@ const config = (overrides: Partial<AppConfig> = {}): AppConfig => ({
   crons: [],
   services: [],
   durableObjects: [],
+  d1Migrations: {},
   ...overrides,
 });
 

@@ -5,6 +5,7 @@ import { auditVerify } from './commands/audit/verify.ts';
 import { cronsList } from './commands/crons/list.ts';
 import { cronsRun } from './commands/crons/run.ts';
 import { d1Execute } from './commands/d1/execute.ts';
+import { d1MigrationsApply, d1MigrationsList } from './commands/d1/migrations.ts';
 import { deploy } from './commands/deploy.ts';
 import { deploymentsList } from './commands/deployments/list.ts';
 import { login } from './commands/login.ts';
@@ -31,6 +32,8 @@ export const commands: Command[] = [
   secretsList,
   secretsDelete,
   d1Execute,
+  d1MigrationsList,
+  d1MigrationsApply,
   cronsList,
   cronsRun,
   ministriesList,
