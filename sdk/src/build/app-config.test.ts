@@ -188,6 +188,10 @@ describe('readAppConfig', () => {
       '[[migrations]]\ntag = "v2"\nrenamed_classes = [{ from = "A", to = "B" }]',
       /"renamed_classes" in the migrations of wrangler\.toml is not supported on Gov yet/,
     ],
+    [
+      '[triggers]\ncrons = ["0 3 * * *"]\nservices = []',
+      /"triggers\.services" in wrangler\.toml is not a trigger setting/,
+    ],
     ['[triggers]\ncrons = "0 * * * *"', /"triggers" in wrangler\.toml must hold a list of crons/],
     ['[triggers]\ncrons = ["0 0 L * *"]', /not supported on Gov/],
     ['routes = ["example.org/*"]', /"routes"/],

@@ -356,6 +356,20 @@ function readCrons(raw: unknown, fileName: string): string[] {
   if (raw === undefined) return [];
   const example = 'for example [triggers] crons = ["0 3 * * *"] (UTC)';
   const crons = (raw as { crons?: unknown } | null)?.crons;
+  const stray =
+    typeof raw === 'object' && raw !== null
+      ? Object.keys(raw).find((k) => k !== 'crons')
+      : undefined;
+  if (stray !== undefined) {
+    // Often a top-level setting written after [triggers] in TOML, which puts it inside.
+    throw new UserError(
+      'invalid_config',
+      `"triggers.${stray}" in ${fileName} is not a trigger setting`,
+      {
+        hint: `[triggers] takes crons only; in TOML, write top-level settings such as ${stray} before the first [table]`,
+      },
+    );
+  }
   if (
     typeof raw !== 'object' ||
     raw === null ||
