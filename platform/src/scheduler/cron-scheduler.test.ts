@@ -43,8 +43,8 @@ describe('cron triggers', () => {
       {},
       {
         // Calendar-bound schedules: the platform's own scheduler, which runs too,
-      // never meets them at the real time of a test run.
-      triggers: { crons: ['30 7 4 12 *', '0 3 1 1 *'] },
+        // never meets them at the real time of a test run.
+        triggers: { crons: ['30 7 4 12 *', '0 3 1 1 *'] },
       },
     );
     expect(deployed.status).toBe('ready');
