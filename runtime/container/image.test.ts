@@ -181,12 +181,15 @@ describe.skipIf(!version)('runtime image under a pod’s restrictions', () => {
       htmlHandling: 'auto-trailing-slash',
       notFoundHandling: 'none',
       runWorkerFirst: false,
+      headers: [{ pattern: '/*', set: { 'X-Frame-Options': 'DENY' }, unset: [] }],
+      redirects: [],
     });
     const { name, port, result } = await container('assets', ref, { detach: true });
     expect(result.code, result.stderr).toBe(0);
     const home = await answer(name, `http://127.0.0.1:${port}/`);
     expect(await home.text()).toBe(page);
     expect(home.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(home.headers.get('x-frame-options')).toBe('DENY');
     expect(await (await fetch(`http://127.0.0.1:${port}/autre`)).text()).toBe('code');
   });
 

@@ -35,11 +35,15 @@ export async function writeAssetsService(
     htmlHandling: string;
     notFoundHandling: string;
     runWorkerFirst: boolean | string[];
+    headers: AppAssets['headers'];
+    redirects: AppAssets['redirects'];
   } = {
     files: {},
     htmlHandling: assets.htmlHandling,
     notFoundHandling: assets.notFoundHandling,
     runWorkerFirst: assets.runWorkerFirst,
+    headers: assets.headers ?? [],
+    redirects: assets.redirects ?? [],
   };
   const modules: string[] = [];
   const imports: string[] = [];

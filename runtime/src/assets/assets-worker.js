@@ -11,6 +11,60 @@ const CACHE_CONTROL = 'public, max-age=0, must-revalidate';
 
 const has = (path) => Object.hasOwn(manifest.files, path);
 
+/** A `_headers` or `_redirects` path: `*` takes the rest (`:splat`), `:name` one segment. */
+function compile(pattern) {
+  const names = [];
+  let source = '';
+  for (const token of pattern.split(/(\*|:[A-Za-z]\w*)/)) {
+    if (token === '*') {
+      names.push('splat');
+      source += '(.*)';
+    } else if (/^:[A-Za-z]\w*$/.test(token)) {
+      names.push(token.slice(1));
+      source += '([^/]+)';
+    } else {
+      source += token.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+    }
+  }
+  return { regex: new RegExp(`^${source}$`), names };
+}
+
+const redirectRules = (manifest.redirects ?? []).map((r) => ({ ...r, ...compile(r.from) }));
+const headerRules = (manifest.headers ?? []).map((h) => ({ ...h, ...compile(h.pattern) }));
+
+/** The first `_redirects` rule for this path, its placeholders filled in; the query kept. */
+function redirectFor(url) {
+  for (const rule of redirectRules) {
+    const match = rule.regex.exec(url.pathname);
+    if (!match) continue;
+    let to = rule.to;
+    rule.names.forEach((name, i) => {
+      to = to.replaceAll(`:${name}`, match[i + 1] ?? '');
+    });
+    if (!to.includes('?')) to += url.search;
+    return new Response(null, { status: rule.status, headers: { location: to } });
+  }
+  return undefined;
+}
+
+/**
+ * The `_headers` rules for this path, in order: a header two rules set gets
+ * both values, joined with a comma, as Workers does; `! Name` removes one.
+ */
+function withRules(pathname, headers) {
+  const fromRules = new Set();
+  for (const rule of headerRules) {
+    if (!rule.regex.test(pathname)) continue;
+    for (const [name, value] of Object.entries(rule.set)) {
+      const key = name.toLowerCase();
+      headers[key] = fromRules.has(key) ? `${headers[key]}, ${value}` : value;
+      fromRules.add(key);
+    }
+    for (const name of rule.unset) delete headers[name.toLowerCase()];
+  }
+  return headers;
+}
+
 /** What a path names under the app's html_handling: a file, a redirect, or nothing. */
 function resolve(pathname) {
   const handling = manifest.htmlHandling;
@@ -77,11 +131,11 @@ function respond(request, url, found, status = 200) {
     });
   }
   const entry = manifest.files[found.file];
-  const headers = {
+  const headers = withRules(url.pathname, {
     'content-type': entry.contentType,
     etag: entry.etag,
     'cache-control': CACHE_CONTROL,
-  };
+  });
   const cached = request.headers.get('if-none-match');
   if (
     status === 200 &&
@@ -101,6 +155,8 @@ function respond(request, url, found, status = 200) {
 function serve(request, withNotFound) {
   if (request.method !== 'GET' && request.method !== 'HEAD') return undefined;
   const url = new URL(request.url);
+  const redirected = redirectFor(url);
+  if (redirected) return redirected;
   const pathname = decodedPath(url);
   const found = resolve(pathname);
   if (found) return respond(request, url, found);

@@ -64,6 +64,8 @@ async function start(assets: Partial<AppAssets>): Promise<string> {
         htmlHandling: 'auto-trailing-slash',
         notFoundHandling: 'none',
         runWorkerFirst: false,
+        headers: [],
+        redirects: [],
         ...assets,
       },
     },
@@ -179,5 +181,44 @@ describe('static assets through real workerd', () => {
     const none = await start({ htmlHandling: 'none' });
     expect((await get(none, '/a-propos.html')).body).toBe('<h1>À propos</h1>');
     expect((await get(none, '/a-propos')).body).toBe('app:GET /a-propos');
+  });
+
+  it('applies _headers to the assets they match and _redirects before any asset', async () => {
+    const site = await start({
+      headers: [
+        { pattern: '/*', set: { 'X-Frame-Options': 'DENY', 'X-Gov': 'a' }, unset: [] },
+        {
+          pattern: '/css/*',
+          set: { 'Cache-Control': 'public, max-age=86400', 'X-Gov': 'b' },
+          unset: ['X-Frame-Options'],
+        },
+      ],
+      redirects: [
+        { from: '/ancienne-demarche', to: '/demarches/', status: 301 },
+        {
+          from: '/dossiers/:numero/*',
+          to: '/demarches/?dossier=:numero&reste=:splat',
+          status: 302,
+        },
+      ],
+    });
+    const page = await fetch(`${site}/a-propos`);
+    expect(page.headers.get('x-frame-options')).toBe('DENY');
+    const css = await fetch(`${site}/css/site.css`);
+    expect(css.headers.get('cache-control')).toBe('public, max-age=86400');
+    expect(css.headers.get('x-frame-options')).toBeNull();
+    // Two rules set it: both values, joined, as Workers does.
+    expect(css.headers.get('x-gov')).toBe('a, b');
+    expect(await get(site, '/ancienne-demarche?x=1')).toMatchObject({
+      status: 301,
+      location: '/demarches/?x=1',
+    });
+    expect(await get(site, '/dossiers/42/pieces/acte.pdf')).toMatchObject({
+      status: 302,
+      location: '/demarches/?dossier=42&reste=pieces/acte.pdf',
+    });
+    // What the app answers itself is the app's: no rule touches it.
+    const app = await fetch(`${site}/demande/1`);
+    expect(app.headers.get('x-frame-options')).toBeNull();
   });
 });

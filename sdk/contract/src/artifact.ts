@@ -40,6 +40,9 @@ export function canonicalArtifact(
     htmlHandling: bundle.assets.htmlHandling,
     notFoundHandling: bundle.assets.notFoundHandling,
     runWorkerFirst: bundle.assets.runWorkerFirst,
+    // Only when set: assets without them keep the digest they always had.
+    ...(bundle.assets.headers.length > 0 ? { headers: bundle.assets.headers } : {}),
+    ...(bundle.assets.redirects.length > 0 ? { redirects: bundle.assets.redirects } : {}),
   };
   return new TextEncoder().encode(
     JSON.stringify({ mainModule: bundle.mainModule, modules, ...(assets ? { assets } : {}) }),

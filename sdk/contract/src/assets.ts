@@ -43,6 +43,36 @@ const routePattern = z
   .max(200)
   .regex(/^!?\/[\x21-\x7e]*$/, 'a run_worker_first pattern is a path like /api/*, or !/api/docs/*');
 
+/** A path with `*` (any rest) and `:name` (one segment) in it, as `_headers` and `_redirects` write them. */
+const pathPattern = z
+  .string()
+  .max(500)
+  .regex(/^\/[\x21-\x7e]*$/, 'a rule names a path like /demarches/*, with no spaces');
+
+/** A `_headers` rule: a path pattern, headers to set, headers to remove. */
+const headerRule = z.strictObject({
+  pattern: pathPattern,
+  set: z.record(
+    z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, 'a header name like X-Frame-Options'),
+    z
+      .string()
+      .max(2000)
+      .regex(/^[\x20-\x7e\t]*$/, 'a header value is printable ASCII'),
+  ),
+  unset: z.array(z.string().max(100)).max(20).default([]),
+});
+
+/** A `_redirects` rule: from a path (with `*` and `:name`), to a path or URL, with a status. */
+const redirectRule = z.strictObject({
+  from: pathPattern,
+  to: z
+    .string()
+    .min(1)
+    .max(2000)
+    .regex(/^[\x21-\x7e]+$/, 'a redirect target has no spaces'),
+  status: z.union([z.literal(301), z.literal(302), z.literal(303), z.literal(307), z.literal(308)]),
+});
+
 export const assetsSchema = z
   .strictObject({
     files: z
@@ -56,6 +86,10 @@ export const assetsSchema = z
     htmlHandling: z.enum(htmlHandlings).default('auto-trailing-slash'),
     notFoundHandling: z.enum(notFoundHandlings).default('none'),
     runWorkerFirst: z.union([z.boolean(), z.array(routePattern).max(100)]).default(false),
+    /** The folder's `_headers` file, read: applied to the assets it matches. */
+    headers: z.array(headerRule).max(100).default([]),
+    /** The folder's `_redirects` file, read: applied before assets are looked up. */
+    redirects: z.array(redirectRule).max(500).default([]),
   })
   .superRefine((assets, ctx) => {
     const seen = new Set<string>();

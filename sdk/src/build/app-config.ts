@@ -125,7 +125,7 @@ export function readAppConfig(target: string, options: ReadOptions = {}): AppCon
   const services = readServices(rawServices, fileName);
   const crons = readCrons(triggers, fileName);
   // wrangler never sees the assets: Gov uploads and serves them itself.
-  const assets = readAssetsSetting(rawAssets, fileName, path.dirname(file), notes);
+  const assets = readAssetsSetting(rawAssets, fileName, path.dirname(file));
   const d1Migrations = d1MigrationSettings(d1Databases, path.dirname(file));
   const bindings = [
     ...platformBindings('kv', kvNamespaces, fileName, notes),

@@ -20,7 +20,7 @@ export interface AssetsSetting {
   runWorkerFirst: boolean | string[];
 }
 
-/** Files Workers reads as settings of the folder, never as assets. */
+/** Files Workers reads as settings of the folder (applied, never served as assets). */
 const SETTINGS_FILES = ['_headers', '_redirects'];
 const IGNORE_FILE = '.assetsignore';
 
@@ -39,7 +39,6 @@ export function readAssetsSetting(
   raw: unknown,
   fileName: string,
   projectDir: string,
-  notes: string[],
 ): AssetsSetting | undefined {
   if (raw === undefined) return undefined;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
@@ -97,13 +96,6 @@ export function readAssetsSetting(
       'for example run_worker_first = ["/api/*"]',
     );
   }
-  for (const name of SETTINGS_FILES) {
-    if (existsSync(path.join(folder, name))) {
-      notes.push(
-        `${path.join(directory, name)} is not applied on Gov yet and is not uploaded: set headers and redirects in your code, with run_worker_first for the paths concerned`,
-      );
-    }
-  }
   return {
     directory: folder,
     ...(binding === undefined ? {} : { binding: binding as string }),
@@ -111,6 +103,84 @@ export function readAssetsSetting(
     notFoundHandling: notFoundHandling as AssetsSetting['notFoundHandling'],
     runWorkerFirst: runWorkerFirst as boolean | string[],
   };
+}
+
+type Rules = Pick<NonNullable<BundleInput['assets']>, 'headers' | 'redirects'>;
+
+function ruleError(file: string, line: number, message: string, hint: string): UserError {
+  return new UserError('invalid_config', `${file}, line ${line}: ${message}`, { hint });
+}
+
+/**
+ * `_headers` as Workers reads it: a path pattern on its own line, then
+ * indented `Name: value` lines to set and `! Name` lines to remove.
+ */
+export function parseHeadersFile(text: string): NonNullable<Rules['headers']> {
+  const rules: NonNullable<Rules['headers']> = [];
+  const hint = 'for example:\n/*\n  X-Frame-Options: DENY\n  ! X-Powered-By';
+  for (const [i, raw] of text.split(/\r?\n/).entries()) {
+    const line = raw.trimEnd();
+    if (line.trim() === '' || line.trim().startsWith('#')) continue;
+    if (!/^\s/.test(line)) {
+      if (!line.startsWith('/')) {
+        throw ruleError(
+          '_headers',
+          i + 1,
+          `"${line}" is not a path`,
+          'Gov applies rules to paths like /demarches/*, not to hosts',
+        );
+      }
+      rules.push({ pattern: line, set: {}, unset: [] });
+      continue;
+    }
+    const rule = rules.at(-1);
+    if (!rule) throw ruleError('_headers', i + 1, 'a header before any path', hint);
+    const entry = line.trim();
+    if (entry.startsWith('!')) {
+      rule.unset?.push(entry.slice(1).trim());
+      continue;
+    }
+    const colon = entry.indexOf(':');
+    if (colon <= 0) throw ruleError('_headers', i + 1, `"${entry}" is not Name: value`, hint);
+    const name = entry.slice(0, colon).trim();
+    const value = entry.slice(colon + 1).trim();
+    rule.set[name] = rule.set[name] === undefined ? value : `${rule.set[name]}, ${value}`;
+  }
+  return rules;
+}
+
+/** `_redirects` as Workers reads it: `from to [status]` a line, 302 by default. */
+export function parseRedirectsFile(text: string): NonNullable<Rules['redirects']> {
+  const rules: NonNullable<Rules['redirects']> = [];
+  for (const [i, raw] of text.split(/\r?\n/).entries()) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const [from = '', to = '', statusText, ...extra] = line.split(/\s+/);
+    const status = statusText === undefined ? 302 : Number(statusText);
+    if (status === 200) {
+      throw ruleError(
+        '_redirects',
+        i + 1,
+        'a rewrite (200) is not supported on Gov',
+        'rewrite the path in your code, with run_worker_first for it',
+      );
+    }
+    if (
+      !from.startsWith('/') ||
+      to === '' ||
+      extra.length > 0 ||
+      ![301, 302, 303, 307, 308].includes(status)
+    ) {
+      throw ruleError(
+        '_redirects',
+        i + 1,
+        `"${line}" is not "from to [status]"`,
+        'for example: /ancienne-demarche /demarches/acte 301',
+      );
+    }
+    rules.push({ from, to, status: status as 301 | 302 | 303 | 307 | 308 });
+  }
+  return rules;
 }
 
 /** `.assetsignore` lines as tests on a path relative to the folder (gitignore's common forms). */
@@ -187,8 +257,16 @@ export async function collectAssets(setting: AssetsSetting): Promise<BundleInput
     }
   };
   await walk('');
+  const read = async (name: string) => {
+    const file = path.join(setting.directory, name);
+    return existsSync(file) ? readFile(file, 'utf8') : undefined;
+  };
+  const headersText = await read('_headers');
+  const redirectsText = await read('_redirects');
   return {
     files,
+    ...(headersText === undefined ? {} : { headers: parseHeadersFile(headersText) }),
+    ...(redirectsText === undefined ? {} : { redirects: parseRedirectsFile(redirectsText) }),
     ...(setting.binding === undefined ? {} : { binding: setting.binding }),
     htmlHandling: setting.htmlHandling,
     notFoundHandling: setting.notFoundHandling,

@@ -40,6 +40,8 @@ describe('a version with static assets', () => {
       htmlHandling: 'auto-trailing-slash',
       notFoundHandling: '404-page',
       runWorkerFirst: false,
+      headers: [],
+      redirects: [],
     });
     const code = 'export default { fetch() { return new Response("app") } }';
     expect(row?.bundleBytes).toBe(Buffer.byteLength(code) + Buffer.byteLength(page));
