@@ -54,3 +54,11 @@ export const apiOptions: OptionSpec = {
   json: { type: 'boolean' },
   verbose: { type: 'boolean' },
 };
+
+/** Flags of a command that acts on one app: which app, ministry and environment, beside the API's. */
+export const appOptions: OptionSpec = {
+  ...apiOptions,
+  app: { type: 'string' },
+  ministry: { type: 'string' },
+  env: { type: 'string' },
+};

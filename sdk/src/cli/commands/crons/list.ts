@@ -1,5 +1,5 @@
 import { resolveApp, resolveMinistry } from '../../app-target.ts';
-import { apiOptions, defineCommand } from '../../command.ts';
+import { appOptions, defineCommand } from '../../command.ts';
 import { clientFor } from '../../context.ts';
 import { table } from '../../table.ts';
 
@@ -31,12 +31,7 @@ export const cronsList = defineCommand({
   summary: "Show an app's cron triggers and their latest runs",
   usage: 'gov crons list [--app a] [--ministry m] [--json]',
   positionals: [],
-  options: {
-    ...apiOptions,
-    app: { type: 'string' },
-    ministry: { type: 'string' },
-    env: { type: 'string' },
-  },
+  options: appOptions,
   async run(input) {
     const app = resolveApp(input);
     const ministry = await resolveMinistry(input);

@@ -1,5 +1,5 @@
 import { resolveApp, resolveMinistry } from '../../app-target.ts';
-import { apiOptions, defineCommand } from '../../command.ts';
+import { appOptions, defineCommand } from '../../command.ts';
 import { clientFor } from '../../context.ts';
 import { UserError } from '../../errors.ts';
 import { table } from '../../table.ts';
@@ -11,10 +11,7 @@ export const cronsRun = defineCommand({
   usage: 'gov crons run [--cron "0 3 * * *"] [--app a] [--ministry m] [--json]',
   positionals: [],
   options: {
-    ...apiOptions,
-    app: { type: 'string' },
-    ministry: { type: 'string' },
-    env: { type: 'string' },
+    ...appOptions,
     cron: { type: 'string' },
   },
   async run(input) {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { resolveApp, resolveMinistry } from '../../app-target.ts';
-import { apiOptions, defineCommand } from '../../command.ts';
+import { appOptions, defineCommand } from '../../command.ts';
 import { clientFor } from '../../context.ts';
 import { UserError } from '../../errors.ts';
 import { table } from '../../table.ts';
@@ -22,10 +22,7 @@ export const d1Execute = defineCommand({
   usage,
   positionals: ['binding'],
   options: {
-    ...apiOptions,
-    app: { type: 'string' },
-    ministry: { type: 'string' },
-    env: { type: 'string' },
+    ...appOptions,
     file: { type: 'string' },
     command: { type: 'string' },
   },

@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type AppConfig, readAppConfig } from '../../../build/app-config.ts';
 import { resolveApp, resolveMinistry } from '../../app-target.ts';
-import { apiOptions, type CommandInput, defineCommand } from '../../command.ts';
+import { appOptions, type CommandInput, defineCommand } from '../../command.ts';
 import { clientFor } from '../../context.ts';
 import { UserError } from '../../errors.ts';
 import { table } from '../../table.ts';
@@ -98,12 +98,7 @@ export const d1MigrationsList = defineCommand({
   summary: "List a D1 database's migrations and which of them are applied",
   usage: listUsage,
   positionals: ['binding'],
-  options: {
-    ...apiOptions,
-    app: { type: 'string' },
-    ministry: { type: 'string' },
-    env: { type: 'string' },
-  },
+  options: appOptions,
   async run(input) {
     const p = await plan(input, listUsage);
     const applied = new Set(await appliedNames(input, p));
@@ -127,12 +122,7 @@ export const d1MigrationsApply = defineCommand({
   summary: "Apply a D1 database's pending migrations, in order, each whole or not at all",
   usage: applyUsage,
   positionals: ['binding'],
-  options: {
-    ...apiOptions,
-    app: { type: 'string' },
-    ministry: { type: 'string' },
-    env: { type: 'string' },
-  },
+  options: appOptions,
   async run(input) {
     const p = await plan(input, applyUsage);
     const applied = new Set(await appliedNames(input, p));

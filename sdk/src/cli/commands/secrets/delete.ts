@@ -1,5 +1,5 @@
 import { resolveApp, resolveMinistry } from '../../app-target.ts';
-import { apiOptions, defineCommand } from '../../command.ts';
+import { appOptions, defineCommand } from '../../command.ts';
 import { clientFor } from '../../context.ts';
 import { checkSecretName } from './put.ts';
 
@@ -8,12 +8,7 @@ export const secretsDelete = defineCommand({
   summary: 'Delete a secret of an app; its running version is replaced without it',
   usage: 'gov secrets delete <NAME> [--app a] [--ministry m]',
   positionals: ['name'],
-  options: {
-    ...apiOptions,
-    app: { type: 'string' },
-    ministry: { type: 'string' },
-    env: { type: 'string' },
-  },
+  options: appOptions,
   async run(input) {
     const name = checkSecretName(
       input.positionals[0],

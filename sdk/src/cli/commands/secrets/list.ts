@@ -1,6 +1,6 @@
 import type { SecretResource } from '@gov/contract';
 import { resolveApp, resolveMinistry } from '../../app-target.ts';
-import { apiOptions, defineCommand } from '../../command.ts';
+import { appOptions, defineCommand } from '../../command.ts';
 import { clientFor } from '../../context.ts';
 import { table } from '../../table.ts';
 
@@ -9,12 +9,7 @@ export const secretsList = defineCommand({
   summary: "List an app's secrets by name (values are never shown)",
   usage: 'gov secrets list [--app a] [--ministry m] [--json]',
   positionals: [],
-  options: {
-    ...apiOptions,
-    app: { type: 'string' },
-    ministry: { type: 'string' },
-    env: { type: 'string' },
-  },
+  options: appOptions,
   async run(input) {
     const app = resolveApp(input);
     const ministry = await resolveMinistry(input);

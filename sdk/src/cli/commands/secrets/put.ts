@@ -1,6 +1,6 @@
 import { SECRET_NAME, type SecretResource } from '@gov/contract';
 import { resolveApp, resolveMinistry } from '../../app-target.ts';
-import { apiOptions, defineCommand } from '../../command.ts';
+import { appOptions, defineCommand } from '../../command.ts';
 import { clientFor } from '../../context.ts';
 import { UserError } from '../../errors.ts';
 import { secretValueOf } from '../../secret-input.ts';
@@ -24,12 +24,7 @@ export const secretsPut = defineCommand({
   usage:
     'gov secrets put <NAME> [--app a] [--ministry m]   (printf %s "$VALUE" | gov secrets put NAME)',
   positionals: ['name'],
-  options: {
-    ...apiOptions,
-    app: { type: 'string' },
-    ministry: { type: 'string' },
-    env: { type: 'string' },
-  },
+  options: appOptions,
   async run(input) {
     const name = checkSecretName(input.positionals[0], 'gov secrets put API_KEY --app mon-service');
     const app = resolveApp(input);
