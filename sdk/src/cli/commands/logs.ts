@@ -45,6 +45,15 @@ export const logs = defineCommand({
         hint: 'for example --since 10m, --since 2h, --since 1d or --since 2026-12-02T10:00:00Z',
       });
     }
+    // A look back is fixed to an instant once, at the start: asked again at
+    // each poll, "1s" would slide past a line that took longer than that to
+    // arrive, and --follow would never print it.
+    const units = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+    const from = /^\d{1,6}[smhd]$/.test(since)
+      ? new Date(
+          Date.now() - Number(since.slice(0, -1)) * units[since.at(-1) as keyof typeof units],
+        ).toISOString()
+      : since;
     const ministry = await resolveMinistry(input);
     const client = clientFor(input);
     const base = `/v1/ministries/${ministry}/apps/${app}/logs`;
@@ -54,7 +63,7 @@ export const logs = defineCommand({
     };
     const first = await client.raw<{ logs: AppLogEntry[] }>(
       'GET',
-      `${base}?since=${encodeURIComponent(since)}&limit=1000`,
+      `${base}?since=${encodeURIComponent(from)}&limit=1000`,
     );
     print(first.logs);
     if (!input.flags.follow) {
@@ -65,7 +74,7 @@ export const logs = defineCommand({
     let after = first.logs.at(-1)?.id;
     for (;;) {
       await new Promise((r) => setTimeout(r, FOLLOW_MS));
-      const query = after ? `after=${after}` : `since=${encodeURIComponent(since)}`;
+      const query = after ? `after=${after}` : `since=${encodeURIComponent(from)}`;
       const next = await client
         .raw<{ logs: AppLogEntry[] }>('GET', `${base}?${query}&limit=1000`)
         .catch((error: Error) => {
