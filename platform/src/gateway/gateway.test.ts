@@ -146,7 +146,9 @@ describe('citizen gateway', () => {
 
 describe('scale to zero', () => {
   it('stops an idle app and answers the next request by starting it again', async () => {
-    const idle = await platformHarness({ idleTimeoutMs: 300 });
+    // Long enough that the woken instance is still up when it is observed
+    // right after the answer, even on a loaded machine.
+    const idle = await platformHarness({ idleTimeoutMs: 1_500 });
     try {
       const dep = await idle.deploy(
         'sante',
@@ -156,7 +158,7 @@ describe('scale to zero', () => {
       const [pid] = await idle.driver.pidsOf(dep.id);
       const observed = async () =>
         (await idle.driver.list()).find((o) => o.deploymentId === dep.id);
-      await expect.poll(async () => (await observed())?.idle, { timeout: 5_000 }).toBe(true);
+      await expect.poll(async () => (await observed())?.idle, { timeout: 10_000 }).toBe(true);
       // Idle is declared when the stop begins; the process is gone soon after.
       await expect
         .poll(() => {
