@@ -61,16 +61,26 @@ export async function assembleContext(options: ImageOptions = {}): Promise<Assem
   await copyBinary(workerd, path.join(app, 'workerd'), strip);
   await bundleEntrypoint(path.join(app, 'entrypoint.mjs'));
   // Read at run time beside the entrypoint (new URL('./…', import.meta.url)), not bundled.
-  await copyFile(
-    path.join(HERE, '..', 'src', 'assets', 'assets-worker.js'),
-    path.join(app, 'assets-worker.js'),
-  );
+  for (const source of WORKER_SOURCES) {
+    await copyFile(path.join(HERE, '..', 'src', source), path.join(app, path.basename(source)));
+  }
 
   await writeBase(base, hostLibs ? [process.execPath, workerd] : undefined);
 
   await copyFile(path.join(HERE, 'Containerfile'), path.join(dir, 'Containerfile'));
   return { dir, digest: await contextDigest(dir, options.base ?? 'scratch') };
 }
+
+/** The platform's own Workers code, which the entrypoint writes into configs as it is. */
+const WORKER_SOURCES = [
+  'assets/assets-worker.js',
+  'storage/kv-binding.js',
+  'storage/d1-binding.js',
+  'storage/r2-binding.js',
+  'storage/storage-worker.js',
+  'storage/storage-http.js',
+  'storage/r2-bucket.js',
+];
 
 /** The workerd ELF itself, not the npm `bin/workerd` launcher script. */
 async function realWorkerdBinary(): Promise<string> {

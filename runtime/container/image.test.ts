@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // port picker the driver tests use, so artifacts are canonicalised alike.
 import { pickFreePort } from '../../platform/src/net/free-port.ts';
 import { startArtifactServer } from '../../platform/src/testing/artifact-server.ts';
+import { storageCapability, storageKeysFrom } from '../src/storage/storage-keys.ts';
 import { buildImage, IMAGE_UID } from './build.ts';
 import { podman, podmanVersion } from './podman.ts';
 
@@ -103,7 +104,12 @@ describe.skipIf(!version)('runtime image under a pod’s restrictions', () => {
   async function container(
     name: string,
     ref: { url: string; sha256: string },
-    options: { detach?: boolean; restart?: boolean } = {},
+    options: {
+      detach?: boolean;
+      restart?: boolean;
+      env?: Record<string, string>;
+      volumes?: string[];
+    } = {},
   ) {
     const port = await pickFreePort();
     const livenessPort = await pickFreePort();
@@ -119,6 +125,7 @@ describe.skipIf(!version)('runtime image under a pod’s restrictions', () => {
       GOV_MEMORY_MIB: '64',
       GOV_LISTEN: `127.0.0.1:${port}`,
       GOV_LIVENESS_LISTEN: `127.0.0.1:${livenessPort}`,
+      ...options.env,
     };
     const result = await podman([
       'run',
@@ -133,6 +140,7 @@ describe.skipIf(!version)('runtime image under a pod’s restrictions', () => {
       `${path.join(mounts, 'vars.json')}:/etc/gov/vars.json:ro`,
       '--volume',
       `${path.join(mounts, 'secrets')}:/var/run/gov/secrets:ro`,
+      ...(options.volumes ?? []).flatMap((volume) => ['--volume', volume]),
       ...Object.entries(env).flatMap(([key, value]) => ['--env', `${key}=${value}`]),
       image,
     ]);
@@ -252,5 +260,84 @@ describe.skipIf(!version)('runtime image under a pod’s restrictions', () => {
       { check: true },
     );
     expect(events.stdout.trim().split('\n')).toContain('137');
+  });
+
+  it('keeps an app’s KV and D1 data in the storage service’s container, across its restart', async () => {
+    // The storage StatefulSet's pod: the same image with `storage`, its data
+    // on a volume (a PersistentVolumeClaim on a cluster) owned by the image's user.
+    const secret = 'the-storage-secret-shared-with-the-control-plane';
+    await writeFile(path.join(mounts, 'storage-key'), secret, { mode: 0o444 });
+    const volume = path.join(mounts, 'storage-volume');
+    await mkdir(volume, { mode: 0o700 });
+    await chown(volume, IMAGE_UID, IMAGE_UID);
+    const storagePort = await pickFreePort();
+    const storageName = `gov-image-test-storage-${process.pid}`;
+    containers.push(storageName);
+    const startStorage = () =>
+      podman(
+        [
+          'run',
+          '--detach',
+          '--replace',
+          '--name',
+          storageName,
+          ...RESTRICTED,
+          '--volume',
+          `${volume}:/var/lib/gov-storage`,
+          '--volume',
+          `${path.join(mounts, 'storage-key')}:/var/run/gov/storage-key:ro`,
+          '--env',
+          `GOV_STORAGE_LISTEN=127.0.0.1:${storagePort}`,
+          '--env',
+          'GOV_STORAGE_KEY_FILE=/var/run/gov/storage-key',
+          image,
+          'storage',
+        ],
+        { check: true },
+      );
+    await startStorage();
+    await answer(storageName, `http://127.0.0.1:${storagePort}/`);
+
+    await writeFile(
+      path.join(mounts, 'storage-capability'),
+      storageCapability(storageKeysFrom(secret).capabilityKey, 'min_interieur', 'app_etatcivil'),
+      { mode: 0o444 },
+    );
+    const registry = `export default {
+      async fetch(request, env) {
+        if (request.method === 'POST') {
+          await env.RECUS.put('ML-1', 'Demande enregistrée');
+          await env.DB.exec('CREATE TABLE IF NOT EXISTS demandes (id TEXT)');
+          await env.DB.prepare('INSERT INTO demandes VALUES (?)').bind('ML-1').run();
+          return new Response('ok');
+        }
+        const row = await env.DB.prepare('SELECT count(*) AS n FROM demandes').first();
+        return new Response((await env.RECUS.get('ML-1')) + ' ' + row.n);
+      },
+    };`;
+    const { name, port, result } = await container('storage-app', server.put(registry), {
+      detach: true,
+      env: {
+        GOV_BINDINGS: JSON.stringify([
+          { kind: 'kv', name: 'RECUS' },
+          { kind: 'd1', name: 'DB' },
+        ]),
+        GOV_STORAGE_ADDRESS: `127.0.0.1:${storagePort}`,
+        GOV_STORAGE_CAPABILITY_FILE: '/var/run/gov/storage-capability',
+        GOV_APP_ID: 'app_etatcivil',
+        GOV_MINISTRY_ID: 'min_interieur',
+      },
+      volumes: [`${path.join(mounts, 'storage-capability')}:/var/run/gov/storage-capability:ro`],
+    });
+    expect(result.code, result.stderr).toBe(0);
+    await answer(name, `http://127.0.0.1:${port}/`);
+    expect(await (await fetch(`http://127.0.0.1:${port}/`, { method: 'POST' })).text()).toBe('ok');
+    expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe('Demande enregistrée 1');
+
+    // The storage pod is replaced; the app's data is on the volume.
+    await podman(['rm', '--force', '--time', '10', storageName], { check: true });
+    await startStorage();
+    await answer(storageName, `http://127.0.0.1:${storagePort}/`);
+    expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe('Demande enregistrée 1');
   });
 });

@@ -3,6 +3,7 @@ export * from './limits/cgroups.ts';
 export * from './scheduled/run-scheduled.ts';
 export * from './secrets.ts';
 export * from './storage/storage-config.ts';
+export * from './storage/storage-keys.ts';
 export * from './supervisor/failure.ts';
 export { RUNTIME_OVERHEAD_MIB, SOFT_LIMIT_RATIO } from './supervisor/memory-watchdog.ts';
 export * from './supervisor/output-lines.ts';

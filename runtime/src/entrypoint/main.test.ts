@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 // port picker the driver tests use, so artifacts are canonicalised alike.
 import { pickFreePort } from '../../../platform/src/net/free-port.ts';
 import { startArtifactServer } from '../../../platform/src/testing/artifact-server.ts';
+import { storageCapability, storageKeysFrom } from '../storage/storage-keys.ts';
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 
@@ -36,8 +37,8 @@ afterAll(async () => {
 });
 
 /** Runs the entrypoint from source, as the image runs its bundle. */
-function entrypoint(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+function entrypoint(env: Record<string, string>, args: string[] = []) {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -120,5 +121,95 @@ describe('container entrypoint (from source, no container)', () => {
     expect(run.output().stderr).toMatch(
       /^gov-runtime: invalid settings: GOV_ARTIFACT_URL is required .*GOV_ARTIFACT_SHA256 is required/,
     );
+  });
+});
+
+/** Keeps a note in KV and counts requests in D1: what a Workers app with storage does. */
+const registry = `export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    if (request.method === 'PUT') {
+      await env.NOTES.put(url.pathname.slice(1), await request.text());
+      await env.DB.exec('CREATE TABLE IF NOT EXISTS puts (k TEXT)');
+      await env.DB.prepare('INSERT INTO puts VALUES (?)').bind(url.pathname).run();
+      return new Response('ok');
+    }
+    try {
+      const note = await env.NOTES.get(url.pathname.slice(1));
+      const row = await env.DB.prepare('SELECT count(*) AS n FROM puts').first();
+      return new Response(note + ' ' + row.n);
+    } catch (error) {
+      return new Response(String(error.message), { status: 500 });
+    }
+  },
+};`;
+
+describe('storage bindings through the storage service mode (from source, no container)', () => {
+  it('keeps an app’s KV and D1 data across a restart of the storage service, for its capability only', async () => {
+    const secret = 'the-storage-secret-shared-with-the-control-plane';
+    await writeFile(path.join(dir, 'storage-key'), `${secret}\n`);
+    const storagePort = await pickFreePort();
+    const storageEnv = {
+      GOV_STORAGE_LISTEN: `127.0.0.1:${storagePort}`,
+      GOV_STORAGE_DATA_DIR: path.join(dir, 'storage-data'),
+      GOV_STORAGE_KEY_FILE: path.join(dir, 'storage-key'),
+      GOV_WORK_DIR: path.join(dir, 'storage-work'),
+    };
+    const { capabilityKey } = storageKeysFrom(secret);
+    await writeFile(
+      path.join(dir, 'capability'),
+      storageCapability(capabilityKey, 'min_sante', 'app_registre'),
+    );
+    await writeFile(
+      path.join(dir, 'forged'),
+      storageCapability(capabilityKey, 'min_sante', 'app_autre'),
+    );
+    const appWith = async (capabilityFile: string) => {
+      const ref = server.put(registry);
+      const settings = await settingsFor(ref);
+      const run = entrypoint({
+        ...settings.env,
+        GOV_BINDINGS: JSON.stringify([
+          { kind: 'kv', name: 'NOTES' },
+          { kind: 'd1', name: 'DB' },
+        ]),
+        GOV_STORAGE_ADDRESS: `127.0.0.1:${storagePort}`,
+        GOV_STORAGE_CAPABILITY_FILE: path.join(dir, capabilityFile),
+        GOV_APP_ID: 'app_registre',
+        GOV_MINISTRY_ID: 'min_sante',
+      });
+      await answer(`http://127.0.0.1:${settings.livenessPort}/`, run.exited);
+      return { url: `http://127.0.0.1:${settings.port}`, run };
+    };
+
+    let storage = entrypoint(storageEnv, ['storage']);
+    const app = await appWith('capability');
+    await answer(`http://127.0.0.1:${storagePort}/`, storage.exited);
+    expect(storage.output().stdout).toMatch(/starting the storage service on 127\.0\.0\.1:/);
+    const put = await fetch(`${app.url}/demande-42`, { method: 'PUT', body: 'reçue' });
+    expect(await put.text()).toBe('ok');
+    expect(await (await fetch(`${app.url}/demande-42`)).text()).toBe('reçue 1');
+
+    // The storage pod is replaced: the data is on its volume, not in the process.
+    storage.child.kill('SIGTERM');
+    await storage.exited;
+    storage = entrypoint(storageEnv, ['storage']);
+    await answer(`http://127.0.0.1:${storagePort}/`, storage.exited);
+    expect(await (await fetch(`${app.url}/demande-42`)).text()).toBe('reçue 1');
+
+    // Another app's capability under this app's id is refused: nothing is read.
+    const impostor = await appWith('forged');
+    const refused = await fetch(`${impostor.url}/demande-42`);
+    expect(refused.status).toBe(500);
+    expect(await refused.text()).toMatch(/401|403/);
+  });
+
+  it('refuses an unknown mode and a storage service without its key, in one line', async () => {
+    const unknown = entrypoint({}, ['stockage']);
+    expect(await unknown.exited).toBe(78);
+    expect(unknown.output().stderr).toMatch(/^gov-runtime: unknown mode "stockage"/);
+    const keyless = entrypoint({}, ['storage']);
+    expect(await keyless.exited).toBe(78);
+    expect(keyless.output().stderr).toMatch(/GOV_STORAGE_KEY_FILE is required/);
   });
 });

@@ -1,6 +1,8 @@
 /**
  * The runtime image's entrypoint: read the pod's settings, fetch and verify
- * the app's artifact, write workerd's config, hand over to workerd.
+ * the app's artifact, write workerd's config, hand over to workerd. With
+ * the argument `storage`, the same image runs the platform's storage
+ * service instead (the apps' KV, D1 and R2 data, on a persistent volume).
  *
  * A start that cannot succeed prints one line on stderr and exits non-zero
  * with a code saying whose problem it is, so `kubectl get pods` and the
@@ -8,7 +10,9 @@
  */
 import { runWorkerd } from './exec-workerd.ts';
 import { prepareWorkerd, type WorkerdCommand } from './prepare.ts';
-import { parseSettings } from './settings.ts';
+import { prepareStorage } from './prepare-storage.ts';
+import { parseSettings, settingsError } from './settings.ts';
+import { parseStorageSettings } from './storage-settings.ts';
 
 /** sysexits(3): restarting fixes an outage, never the other two. */
 const EXIT_CODES: Record<string, number> = {
@@ -25,14 +29,34 @@ function refuse(error: unknown): number {
   return typeof code === 'string' ? (EXIT_CODES[code] ?? 1) : 1;
 }
 
+/** Settings read, everything written: what to exec, and the line that says so. */
+async function prepare(
+  mode: string | undefined,
+): Promise<{ command: WorkerdCommand; line: string }> {
+  if (mode === 'storage') {
+    const settings = parseStorageSettings(process.env);
+    return {
+      command: await prepareStorage(settings),
+      line: `starting the storage service on ${settings.listenAddress} (data in ${settings.dataDir})`,
+    };
+  }
+  if (mode !== undefined) {
+    throw settingsError(`unknown mode "${mode}": run with no argument for an app, or "storage"`);
+  }
+  const settings = parseSettings(process.env);
+  const command = await prepareWorkerd(settings);
+  return {
+    command,
+    line: `starting ${command.id} on ${settings.listenAddress} (liveness ${settings.livenessAddress})`,
+  };
+}
+
 async function main(): Promise<number> {
   let command: WorkerdCommand;
   try {
-    const settings = parseSettings(process.env);
-    command = await prepareWorkerd(settings);
-    process.stdout.write(
-      `gov-runtime: starting ${command.id} on ${settings.listenAddress} (liveness ${settings.livenessAddress})\n`,
-    );
+    const prepared = await prepare(process.argv[2]);
+    command = prepared.command;
+    process.stdout.write(`gov-runtime: ${prepared.line}\n`);
   } catch (error) {
     return refuse(error);
   }

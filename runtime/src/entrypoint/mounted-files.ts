@@ -14,13 +14,18 @@ async function readMounted(file: string, what: string): Promise<string> {
   }
 }
 
+/** A key or capability from a Secret file, named by `variable` in errors. */
+export async function readKeyFile(file: string, variable: string): Promise<string> {
+  // Secret files often end with a newline someone's editor added.
+  const key = (await readMounted(file, variable)).trim();
+  if (!key) throw settingsError(`${variable} ${file} is empty`);
+  return key;
+}
+
 /** The artifact capability, from its Secret file or the environment. */
 export async function readToken(source: TokenSource): Promise<string> {
   if ('value' in source) return source.value;
-  // Secret files often end with a newline someone's editor added.
-  const token = (await readMounted(source.file, 'GOV_ARTIFACT_TOKEN_FILE')).trim();
-  if (!token) throw settingsError(`GOV_ARTIFACT_TOKEN_FILE ${source.file} is empty`);
-  return token;
+  return readKeyFile(source.file, 'GOV_ARTIFACT_TOKEN_FILE');
 }
 
 /** Plain-text vars: a JSON object of strings, from a ConfigMap. */

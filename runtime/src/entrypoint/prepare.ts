@@ -3,7 +3,7 @@ import { fetchArtifact } from '../artifact.ts';
 import { workerdBinaryPath } from '../workerd/binary.ts';
 import { writeWorkerdConfig } from '../workerd/config.ts';
 import { denyAllEgress } from '../workerd/egress.ts';
-import { mergeBindings, readSecrets, readToken, readVars } from './mounted-files.ts';
+import { mergeBindings, readKeyFile, readSecrets, readToken, readVars } from './mounted-files.ts';
 import { type EntrypointSettings, settingsError } from './settings.ts';
 
 /** What to exec once everything is in place. */
@@ -27,6 +27,10 @@ export async function prepareWorkerd(settings: EntrypointSettings): Promise<Work
     await readVars(settings.varsFile),
     await readSecrets(settings.secretsDir),
   );
+  const storage = settings.storage;
+  const capability = storage
+    ? await readKeyFile(storage.capabilityFile, 'GOV_STORAGE_CAPABILITY_FILE')
+    : undefined;
   const { artifact } = await fetchArtifact({
     url: settings.artifact.url,
     sha256: settings.artifact.sha256,
@@ -48,6 +52,17 @@ export async function prepareWorkerd(settings: EntrypointSettings): Promise<Work
       memoryMib: settings.memoryMib,
       listenAddress: settings.listenAddress,
       livenessAddress: settings.livenessAddress,
+      ...(storage && capability
+        ? {
+            bindings: storage.bindings,
+            storage: {
+              address: storage.address,
+              appId: storage.appId,
+              ministryId: storage.ministryId,
+              capability,
+            },
+          }
+        : {}),
     },
     path.join(settings.workDir, 'workerd'),
   ).catch((error: NodeJS.ErrnoException) => {

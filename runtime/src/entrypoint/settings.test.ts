@@ -38,7 +38,44 @@ describe('container entrypoint settings', () => {
       livenessAddress: '0.0.0.0:8081',
       workDir: '/tmp/gov',
       workerdBinary: undefined,
+      storage: null,
     });
+  });
+
+  it('reads storage bindings with the way to the storage service, and names what is missing', () => {
+    const bindings = '[{"kind":"kv","name":"CACHE"},{"kind":"d1","name":"DB"}]';
+    expect(
+      parseSettings({
+        ...minimal,
+        GOV_BINDINGS: bindings,
+        GOV_STORAGE_ADDRESS: 'gov-storage.gov-system.svc:8080',
+        GOV_STORAGE_CAPABILITY_FILE: '/var/run/gov/storage-capability',
+        GOV_APP_ID: 'app_123',
+        GOV_MINISTRY_ID: 'min_456',
+      }).storage,
+    ).toEqual({
+      bindings: [
+        { kind: 'kv', name: 'CACHE' },
+        { kind: 'd1', name: 'DB' },
+      ],
+      address: 'gov-storage.gov-system.svc:8080',
+      capabilityFile: '/var/run/gov/storage-capability',
+      appId: 'app_123',
+      ministryId: 'min_456',
+    });
+    const missing = problem({ ...minimal, GOV_BINDINGS: bindings, GOV_APP_ID: 'app_123' });
+    expect(missing).toMatch(/GOV_STORAGE_ADDRESS is required with GOV_BINDINGS/);
+    expect(missing).toMatch(/GOV_STORAGE_CAPABILITY_FILE is required with GOV_BINDINGS/);
+    expect(missing).toMatch(/GOV_MINISTRY_ID is required with GOV_BINDINGS/);
+    expect(missing).not.toMatch(/GOV_APP_ID/);
+    expect(problem({ ...minimal, GOV_BINDINGS: '[{"kind":"kv"' })).toMatch(
+      /GOV_BINDINGS is not JSON/,
+    );
+    expect(problem({ ...minimal, GOV_BINDINGS: '[{"kind":"queue","name":"Q"}]' })).toMatch(
+      /GOV_BINDINGS/,
+    );
+    // An empty list is no bindings: nothing else is needed.
+    expect(parseSettings({ ...minimal, GOV_BINDINGS: '[]' }).storage).toBeNull();
   });
 
   it('reads a comma list of flags and ignores empty values', () => {

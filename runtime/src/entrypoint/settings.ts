@@ -23,6 +23,13 @@ export const ENTRYPOINT_ENV = {
   GOV_WORK_DIR: 'a writable directory (an emptyDir; default /tmp/gov): the root is read-only',
   GOV_DEPLOYMENT_ID: 'the deployment id, for log lines and the generated config (optional)',
   GOV_WORKERD_BINARY: 'path of workerd; set by the image (default: the npm package)',
+  GOV_BINDINGS:
+    'the app\'s storage bindings as JSON, like [{"kind":"kv","name":"CACHE"}] (optional)',
+  GOV_STORAGE_ADDRESS: "the platform's storage service, host:port (with GOV_BINDINGS)",
+  GOV_STORAGE_CAPABILITY_FILE:
+    "file holding the app's storage capability, mounted from a Secret (with GOV_BINDINGS)",
+  GOV_APP_ID: 'the app id the storage capability names (with GOV_BINDINGS)',
+  GOV_MINISTRY_ID: 'the ministry id the storage capability names (with GOV_BINDINGS)',
 } as const;
 
 /** host:port, an IPv6 host in brackets. Ends up in the config as a quoted string either way. */
@@ -34,11 +41,34 @@ function isCalendarDate(value: string): boolean {
   return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
 }
 
-const address = (fallback: string) =>
+export const address = (fallback: string) =>
   z
     .string()
     .default(fallback)
     .refine((v) => ADDRESS.test(v), 'must be host:port, like 0.0.0.0:8080');
+
+/** A storage binding as the driver lists it: KV namespaces, D1 databases, R2 buckets. */
+const bindingsSchema = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'is not JSON' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z
+      .array(
+        z.strictObject({
+          kind: z.enum(['kv', 'd1', 'r2']),
+          name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/),
+        }),
+        { error: 'must be a JSON list of {"kind":"kv|d1|r2","name":"NAME"}' },
+      )
+      .max(64, 'lists at most 64 bindings'),
+  );
 
 const envSchema = z.object({
   GOV_ARTIFACT_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
@@ -76,7 +106,29 @@ const envSchema = z.object({
     .refine((v) => v.startsWith('/'), 'must be an absolute path'),
   GOV_DEPLOYMENT_ID: z.string().min(1).max(200).optional(),
   GOV_WORKERD_BINARY: z.string().min(1).optional(),
+  GOV_BINDINGS: bindingsSchema.optional(),
+  GOV_STORAGE_ADDRESS: z
+    .string()
+    .refine((v) => ADDRESS.test(v), 'must be host:port, like gov-storage.gov-system.svc:8080')
+    .optional(),
+  GOV_STORAGE_CAPABILITY_FILE: z.string().min(1).optional(),
+  GOV_APP_ID: z
+    .string()
+    .regex(/^app_[A-Za-z0-9_]+$/, 'must be an app id, like app_…')
+    .optional(),
+  GOV_MINISTRY_ID: z
+    .string()
+    .regex(/^min_[A-Za-z0-9_]+$/, 'must be a ministry id, like min_…')
+    .optional(),
 });
+
+/** With storage bindings, the way to the storage service and the identity presented there. */
+const STORAGE_KEYS = [
+  'GOV_STORAGE_ADDRESS',
+  'GOV_STORAGE_CAPABILITY_FILE',
+  'GOV_APP_ID',
+  'GOV_MINISTRY_ID',
+] as const;
 
 /** Where the capability comes from: a mounted file, or the environment. */
 export type TokenSource = { file: string } | { value: string };
@@ -93,6 +145,14 @@ export interface EntrypointSettings {
   livenessAddress: string;
   workDir: string;
   workerdBinary: string | undefined;
+  /** Storage bindings and how to reach the storage service; none when the app has none. */
+  storage: {
+    bindings: Array<{ kind: 'kv' | 'd1' | 'r2'; name: string }>;
+    address: string;
+    capabilityFile: string;
+    appId: string;
+    ministryId: string;
+  } | null;
 }
 
 /** A misconfigured pod: its spec must change, so restarting will not help. */
@@ -101,25 +161,39 @@ export function settingsError(message: string): Error & { code: 'settings_invali
 }
 
 /**
- * Reads and checks the environment. Every problem is reported at once, in
- * one line, naming the variable, so a `kubectl logs` shows the whole fix.
+ * The variables of `described` present in `env`, checked against `schema`,
+ * and every problem in words that name the variable (and what it is for when
+ * it is missing). An empty value is "unset": a driver templating
+ * `value: ""` means nothing.
  */
-export function parseSettings(env: NodeJS.ProcessEnv): EntrypointSettings {
-  // An empty value is "unset": a driver templating `value: ""` means nothing.
-  const present = Object.fromEntries(
-    Object.keys(ENTRYPOINT_ENV)
+export function readEnvironment<S extends z.ZodType>(
+  env: NodeJS.ProcessEnv,
+  described: Record<string, string>,
+  schema: S,
+) {
+  const present: Record<string, string | undefined> = Object.fromEntries(
+    Object.keys(described)
       .filter((key) => env[key] !== undefined && env[key] !== '')
       .map((key) => [key, env[key]]),
   );
-  const parsed = envSchema.safeParse(present);
+  const parsed = schema.safeParse(present);
   const problems = parsed.success
     ? []
     : parsed.error.issues.map((issue) => {
         const key = String(issue.path[0] ?? 'environment');
         return issue.code === 'invalid_type' && present[key] === undefined
-          ? `${key} is required (${ENTRYPOINT_ENV[key as keyof typeof ENTRYPOINT_ENV] ?? ''})`
+          ? `${key} is required (${described[key] ?? ''})`
           : `${key} ${issue.message}`;
       });
+  return { present, parsed, problems };
+}
+
+/**
+ * Reads and checks the environment. Every problem is reported at once, in
+ * one line, naming the variable, so a `kubectl logs` shows the whole fix.
+ */
+export function parseSettings(env: NodeJS.ProcessEnv): EntrypointSettings {
+  const { present, parsed, problems } = readEnvironment(env, ENTRYPOINT_ENV, envSchema);
   const tokenFile = present.GOV_ARTIFACT_TOKEN_FILE;
   const tokenValue = present.GOV_ARTIFACT_TOKEN;
   if (tokenFile !== undefined && tokenValue !== undefined) {
@@ -127,10 +201,18 @@ export function parseSettings(env: NodeJS.ProcessEnv): EntrypointSettings {
   } else if (tokenFile === undefined && tokenValue === undefined) {
     problems.push('GOV_ARTIFACT_TOKEN_FILE (or GOV_ARTIFACT_TOKEN) is required');
   }
+  if (parsed.success && (parsed.data.GOV_BINDINGS?.length ?? 0) > 0) {
+    for (const key of STORAGE_KEYS) {
+      if (present[key] === undefined) {
+        problems.push(`${key} is required with GOV_BINDINGS (${ENTRYPOINT_ENV[key]})`);
+      }
+    }
+  }
   if (!parsed.success || problems.length > 0) {
     throw settingsError(`invalid settings: ${problems.join('; ')}`);
   }
   const s = parsed.data;
+  const bindings = s.GOV_BINDINGS ?? [];
   return {
     deploymentId: s.GOV_DEPLOYMENT_ID,
     artifact: {
@@ -147,5 +229,15 @@ export function parseSettings(env: NodeJS.ProcessEnv): EntrypointSettings {
     livenessAddress: s.GOV_LIVENESS_LISTEN,
     workDir: s.GOV_WORK_DIR,
     workerdBinary: s.GOV_WORKERD_BINARY,
+    storage:
+      bindings.length > 0
+        ? {
+            bindings,
+            address: s.GOV_STORAGE_ADDRESS ?? '',
+            capabilityFile: s.GOV_STORAGE_CAPABILITY_FILE ?? '',
+            appId: s.GOV_APP_ID ?? '',
+            ministryId: s.GOV_MINISTRY_ID ?? '',
+          }
+        : null,
   };
 }
