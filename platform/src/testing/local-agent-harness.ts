@@ -79,7 +79,9 @@ export async function localAgentHarness(options: Partial<LocalAgentOptions> = {}
       await server.close();
       await agent.close();
       await artifacts.close();
-      await rm(runDir, { recursive: true, force: true });
+      // A process the test left behind (an agent "killed" without closing) may
+      // still write there for a moment: retry instead of failing on ENOTEMPTY.
+      await rm(runDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     },
   };
 }
