@@ -75,6 +75,16 @@ const configSchema = z.object({
     .string()
     .regex(/^[a-z0-9-]{1,63}$/)
     .default('gov-system'),
+  /**
+   * With GOV_DRIVER=kubernetes: the platform's storage service (the chart's
+   * StatefulSet), where apps' KV, D1 and R2 data live, and the secret it
+   * shares with the control plane. Without them, such bindings are refused.
+   */
+  GOV_STORAGE_URL: z
+    .string()
+    .url('GOV_STORAGE_URL is a URL, like http://gov-storage:8080')
+    .optional(),
+  GOV_STORAGE_KEY: z.string().min(32, 'GOV_STORAGE_KEY needs at least 32 characters').optional(),
   /** With GOV_DRIVER=kubernetes: a rollout not available after this long is failed. */
   GOV_ROLLOUT_DEADLINE_SECONDS: z.coerce.number().int().min(10).max(3600).default(120),
   /**
@@ -127,6 +137,8 @@ export interface PlatformConfig {
     platformNamespace: string;
     progressDeadlineSeconds: number;
     routing: AppRouting;
+    /** The storage service and its shared secret, or null: no KV, D1 or R2 on this cluster. */
+    storage: { url: string; key: string } | null;
   };
 }
 
@@ -141,6 +153,16 @@ function requireSecret(secret: string | undefined): string {
     );
   }
   return secret;
+}
+
+function storageOf(url: string | undefined, key: string | undefined) {
+  if (url && key) return { url, key };
+  if (url || key) {
+    throw new ConfigError(
+      `invalid configuration:\n  ${url ? 'GOV_STORAGE_KEY' : 'GOV_STORAGE_URL'}: required with ${url ? 'GOV_STORAGE_URL' : 'GOV_STORAGE_KEY'} (the storage service and the secret it shares with the control plane)`,
+    );
+  }
+  return null;
 }
 
 function requireRuntimeImage(image: string | undefined): string {
@@ -193,6 +215,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
       runtimeImage: c.GOV_DRIVER === 'kubernetes' ? requireRuntimeImage(c.GOV_RUNTIME_IMAGE) : '',
       platformNamespace: c.GOV_PLATFORM_NAMESPACE,
       progressDeadlineSeconds: c.GOV_ROLLOUT_DEADLINE_SECONDS,
+      storage:
+        c.GOV_DRIVER === 'kubernetes' ? storageOf(c.GOV_STORAGE_URL, c.GOV_STORAGE_KEY) : null,
       routing:
         c.GOV_K8S_APP_ROUTES === 'ingress'
           ? {

@@ -158,6 +158,7 @@ export async function startControlPlane(
     routes,
     internalSecret,
     vault,
+    provides: driver.provides,
     ...(driver.storageUsage
       ? {
           storageUsage: (ministryId: string): Promise<number> =>

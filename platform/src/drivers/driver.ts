@@ -111,6 +111,8 @@ export interface Watch {
  */
 export interface ClusterDriver {
   readonly name: 'local' | 'kubernetes';
+  /** Which Workers bindings this driver provides: a deploy asking for another is refused, never dropped. */
+  readonly provides: ProvidedBindings;
   /** What a ministry owns as a whole (namespace, quota, network policy). */
   applyMinistry(spec: MinistrySpec): Promise<void>;
   /** Records that this version should run as specified. Returns once recorded. */
@@ -145,6 +147,14 @@ export interface ClusterDriver {
   /** An app's logs where the driver keeps them (`gov logs`): oldest first. Optional. */
   readLogs?(query: LogQuery): Promise<AppLogEntry[]>;
   close(): Promise<void>;
+}
+
+export interface ProvidedBindings {
+  /** KV namespaces, D1 databases and R2 buckets, in the platform's storage service. */
+  storage: boolean;
+  durableObjects: boolean;
+  services: boolean;
+  crons: boolean;
 }
 
 export interface AppRoute {

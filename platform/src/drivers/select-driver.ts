@@ -7,6 +7,12 @@ import { agentSocketPath, LocalDriver } from './local/local-driver.ts';
  * default) or the national cluster's (GOV_DRIVER=kubernetes, with the
  * in-cluster service account or KUBECONFIG).
  */
+/** The chart's storage StatefulSet pods (charts/gov-platform/templates/storage.yaml). */
+const STORAGE_POD_LABELS = {
+  'app.kubernetes.io/component': 'storage',
+  'app.kubernetes.io/part-of': 'gov-platform',
+};
+
 export async function selectDriver(
   config: PlatformConfig,
   log: (entry: Record<string, unknown>) => void,
@@ -16,6 +22,8 @@ export async function selectDriver(
   }
   const { KubeConfig } = await import('@kubernetes/client-node');
   const { KubernetesDriver } = await import('./kubernetes/kubernetes-driver.ts');
+  const { StorageClient } = await import('../storage/storage-client.ts');
+  const { storageKeysFrom } = await import('@gov/runtime');
   const kubeConfig = new KubeConfig();
   // In a pod: its service account; elsewhere: KUBECONFIG or ~/.kube/config.
   kubeConfig.loadFromDefault();
@@ -34,7 +42,18 @@ export async function selectDriver(
         'app.kubernetes.io/part-of': 'gov-platform',
       },
       controlPlanePort: config.apiPort,
+      ...(k8s.storage
+        ? {
+            storage: {
+              podLabels: STORAGE_POD_LABELS,
+              port: Number(new URL(k8s.storage.url).port || 80),
+            },
+          }
+        : {}),
     },
+    ...(k8s.storage
+      ? { storage: new StorageClient(k8s.storage.url, storageKeysFrom(k8s.storage.key)) }
+      : {}),
     progressDeadlineSeconds: k8s.progressDeadlineSeconds,
     routing: k8s.routing,
     log,

@@ -6,7 +6,13 @@ import { registerAdmin } from '../admin/routes.ts';
 import { RefusalAggregator } from '../audit/refusals.ts';
 import type { PlatformConfig } from '../config.ts';
 import type { Database } from '../db/database.ts';
-import type { LogQuery, ScheduledRequest, SqlAnswer, SqlRequest } from '../drivers/driver.ts';
+import type {
+  LogQuery,
+  ProvidedBindings,
+  ScheduledRequest,
+  SqlAnswer,
+  SqlRequest,
+} from '../drivers/driver.ts';
 import { ApiError } from '../errors.ts';
 import type { StaffIdentity } from '../identity/staff-identity.ts';
 import { newId } from '../ids.ts';
@@ -25,6 +31,8 @@ export interface ApiDeps {
   internalSecret: Buffer;
   /** Seals and opens app secrets. */
   vault: SecretVault;
+  /** Which Workers bindings the cluster provides (default: all, as the embedded default does). */
+  provides?: ProvidedBindings;
   /** Runs SQL in an app's D1 database (`gov d1 execute`), where the driver provides them. */
   sql?: (request: SqlRequest) => Promise<SqlAnswer>;
   /** Delivers a scheduled event to a version (`gov crons run`), where cron triggers are provided. */
@@ -58,6 +66,12 @@ export function createApi(deps: ApiDeps): Hono<ApiEnv> {
   const log = deps.log ?? (() => {});
   const loginAttempts = new FixedWindowLimiter(LOGIN_ATTEMPTS_PER_MINUTE, 60_000);
   const refusals = deps.refusals ?? new RefusalAggregator(deps.db);
+  const provides = deps.provides ?? {
+    storage: true,
+    durableObjects: true,
+    services: true,
+    crons: true,
+  };
 
   app.use(async (c, next) => {
     const requestId = newId('request');
@@ -67,6 +81,7 @@ export function createApi(deps: ApiDeps): Hono<ApiEnv> {
     c.set('reconciler', deps.reconciler);
     c.set('routes', deps.routes);
     c.set('vault', deps.vault);
+    c.set('provides', provides);
     c.set('sql', deps.sql);
     c.set('scheduled', deps.scheduled);
     c.set('logs', deps.logs);

@@ -5,7 +5,13 @@ import type { Principal } from '../auth/principal.ts';
 import type { PlatformConfig } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import type { MinistryRow } from '../db/schema/index.ts';
-import type { LogQuery, ScheduledRequest, SqlAnswer, SqlRequest } from '../drivers/driver.ts';
+import type {
+  LogQuery,
+  ProvidedBindings,
+  ScheduledRequest,
+  SqlAnswer,
+  SqlRequest,
+} from '../drivers/driver.ts';
 import type { CitizenRoute } from '../gateway/route-snapshot.ts';
 import type { StaffIdentity } from '../identity/staff-identity.ts';
 import type { SecretVault } from '../secrets/vault.ts';
@@ -42,6 +48,8 @@ export interface ApiEnv {
     routes: RoutesChannel;
     /** Seals and opens app secrets (envelope encryption). */
     vault: SecretVault;
+    /** Which Workers bindings the cluster provides: a deploy asking for another is refused. */
+    provides: ProvidedBindings;
     /** Runs SQL in an app's D1 database, where the driver provides them. */
     sql: ((request: SqlRequest) => Promise<SqlAnswer>) | undefined;
     scheduled: ((request: ScheduledRequest) => Promise<ScheduledOutcome>) | undefined;

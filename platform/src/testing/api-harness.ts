@@ -2,6 +2,7 @@ import { RefusalAggregator } from '../audit/refusals.ts';
 import type { PlatformConfig } from '../config.ts';
 import type { DatabaseHandle } from '../db/database.ts';
 import { openTestDatabase } from '../db/test-database.ts';
+import { providedOnKubernetes } from '../drivers/kubernetes/provides.ts';
 import { createApi } from '../http/app.ts';
 import { FixedWindowLimiter } from '../http/rate-limit.ts';
 import type { StaffIdentity } from '../identity/staff-identity.ts';
@@ -34,6 +35,7 @@ export const testConfig: PlatformConfig = {
     runtimeImage: '',
     platformNamespace: 'gov-system',
     progressDeadlineSeconds: 120,
+    storage: null,
     routing: { kind: 'gateway' },
   },
 };
@@ -89,9 +91,14 @@ export async function apiHarness(
   const enqueued: string[] = [];
   let routeChanges = 0;
   const refusals = new RefusalAggregator(database.db);
+  const config = { ...testConfig, ...overrides };
   const app = createApi({
     db: database.db,
-    config: { ...testConfig, ...overrides },
+    config,
+    // As the driver of that name would say; the embedded default provides every binding.
+    ...(config.driver === 'kubernetes'
+      ? { provides: providedOnKubernetes(config.kubernetes.storage !== null) }
+      : {}),
     reconciler: { enqueue: (id) => void enqueued.push(id) },
     routes: {
       routes: [],

@@ -10,6 +10,7 @@ import {
   type V1EndpointSlice,
   type V1Pod,
 } from '@kubernetes/client-node';
+import type { StorageClient } from '../../storage/storage-client.ts';
 import {
   type AppRoute,
   type ClusterDriver,
@@ -20,6 +21,9 @@ import {
   type EndpointResolver,
   type MinistrySpec,
   type ObservedVersion,
+  type ProvidedBindings,
+  type SqlAnswer,
+  type SqlRequest,
   type VersionSpec,
   type Watch,
 } from '../driver.ts';
@@ -35,6 +39,7 @@ import {
   versionDeployment,
 } from './manifests/version.ts';
 import { observeVersion } from './observe.ts';
+import { providedOnKubernetes } from './provides.ts';
 
 export interface KubernetesDriverOptions {
   kubeConfig: KubeConfig;
@@ -46,6 +51,12 @@ export interface KubernetesDriverOptions {
   progressDeadlineSeconds?: number;
   /** Whether apps' hostnames are also published as Ingresses or HTTPRoutes (default: gateway only). */
   routing?: AppRouting;
+  /**
+   * The platform's storage service on the cluster (the chart's StatefulSet),
+   * where apps' KV, D1 and R2 data live. Without it, apps with those
+   * bindings are refused at deploy.
+   */
+  storage?: StorageClient;
   log?: (entry: Record<string, unknown>) => void;
 }
 
@@ -73,8 +84,12 @@ const WAKE_POLL_MS = 100;
  */
 export class KubernetesDriver implements ClusterDriver, EndpointResolver {
   readonly name = 'kubernetes' as const;
-  readonly #options: Required<Omit<KubernetesDriverOptions, 'log'>> &
-    Pick<KubernetesDriverOptions, 'log'>;
+  readonly provides: ProvidedBindings;
+  /** Present with a storage service: `gov d1 execute` and the KV quota's usage. */
+  readonly executeSql?: (request: SqlRequest) => Promise<SqlAnswer>;
+  readonly storageUsage?: (ministryId: string) => Promise<number>;
+  readonly #options: Required<Omit<KubernetesDriverOptions, 'log' | 'storage'>> &
+    Pick<KubernetesDriverOptions, 'log' | 'storage'>;
   readonly #api: KubeApi;
   readonly #deployments: Informer<V1Deployment>;
   readonly #pods: Informer<V1Pod>;
@@ -95,6 +110,12 @@ export class KubernetesDriver implements ClusterDriver, EndpointResolver {
 
   constructor(options: KubernetesDriverOptions) {
     this.#options = { progressDeadlineSeconds: 120, routing: { kind: 'gateway' }, ...options };
+    const storage = options.storage;
+    this.provides = providedOnKubernetes(!!storage);
+    if (storage) {
+      this.executeSql = (request) => storage.executeSql(request);
+      this.storageUsage = async (ministryId) => (await storage.usage(ministryId)).used;
+    }
     const kc = options.kubeConfig;
     this.#api = new KubeApi(kc, this.#log);
     const apps = kc.makeApiClient(AppsV1Api);
@@ -151,6 +172,8 @@ export class KubernetesDriver implements ClusterDriver, EndpointResolver {
       });
     }
     this.#maxInstances.set(spec.ministryId, spec.quota.maxInstancesPerApp);
+    // Level-based, as locally: the limit is set again at every apply; the service keeps it.
+    await this.#options.storage?.setLimit(spec.ministryId, spec.quota.maxKvBytes);
   }
 
   async apply(spec: VersionSpec): Promise<void> {
@@ -158,6 +181,14 @@ export class KubernetesDriver implements ClusterDriver, EndpointResolver {
       runtimeImage: this.#options.runtimeImage,
       progressDeadlineSeconds: this.#options.progressDeadlineSeconds,
       maxInstances: this.#maxInstances.get(spec.ministryId) ?? spec.instances,
+      ...(this.#options.storage
+        ? {
+            storage: {
+              address: this.#options.storage.address,
+              capability: this.#options.storage.capabilityFor(spec.ministryId, spec.appId),
+            },
+          }
+        : {}),
     };
     const record = ownedBy((await this.#api.apply(appRecordManifest(spec))) as never);
     this.#appRecords.set(spec.appId, record);

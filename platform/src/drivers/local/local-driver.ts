@@ -47,6 +47,7 @@ const ACTIVITY_HEARTBEAT_MS = 2_000;
  */
 export class LocalDriver implements ClusterDriver, EndpointResolver {
   readonly name = 'local' as const;
+  readonly provides = { storage: true, durableObjects: true, services: true, crons: true };
   readonly #client: AgentClient;
   readonly #log: (entry: Record<string, unknown>) => void;
   readonly #clientId = `gw_${randomBytes(6).toString('hex')}`;

@@ -56,6 +56,39 @@ describe('a version with platform bindings', () => {
     expect(await kubernetes.database.db.$count(deployments)).toBe(0);
   });
 
+  it('is accepted on Kubernetes where the storage service is installed', async () => {
+    const withStorage = await apiHarness({
+      driver: 'kubernetes',
+      kubernetes: {
+        runtimeImage: 'registry.gov.ml/gov/runtime:test',
+        platformNamespace: 'gov-system',
+        progressDeadlineSeconds: 120,
+        routing: { kind: 'gateway' },
+        storage: { url: 'http://gov-storage.gov-system.svc:8080', key: 'k'.repeat(32) },
+      },
+    });
+    try {
+      await withStorage.request('POST', '/v1/ministries', {
+        body: { name: 'sante', displayName: 'Santé' },
+      });
+      await withStorage.request('POST', '/v1/ministries/sante/apps', { body: { name: 'vaccins' } });
+      const res = await withStorage.request('POST', path, {
+        body: bundleOf('export default {}', kv),
+      });
+      expect(res.status).toBe(202);
+      // Durable Objects are still not provided there: refused by name.
+      const objects = await withStorage.request('POST', path, {
+        body: bundleOf('export default {}', {
+          durableObjects: [{ name: 'COMPTEUR', className: 'Compteur', sql: true }],
+        }),
+      });
+      expect(objects.status).toBe(422);
+      expect(objects.json.error.message).toMatch(/Durable Objects \(Compteur\)/);
+    } finally {
+      await withStorage.close();
+    }
+  });
+
   it('is refused at deploy on Kubernetes when it has cron triggers, naming them', async () => {
     const res = await kubernetes.request('POST', path, {
       body: bundleOf('export default {}', { triggers: { crons: ['0 3 * * *'] } }),

@@ -20,6 +20,7 @@ import { assertCanDeploy } from '../../quotas/quota.ts';
 import { assertSecretsFit } from '../../secrets/deploy-check.ts';
 import { appFromPath } from '../lookup.ts';
 import { presentDeployment } from '../present.ts';
+import { refuseUnprovided } from './unprovided.ts';
 
 export type CreateDeploymentRequest = BundleInput;
 export type CreateDeploymentResponse = DeploymentResource;
@@ -79,27 +80,7 @@ export const createDeployment = defineRoute({
         `set "compatibility_date" to ${newest} or earlier in the app's wrangler config`,
       );
     }
-    if (body.bindings.length > 0 && c.get('config').driver === 'kubernetes') {
-      throw new ApiError(
-        'invalid_bundle',
-        `KV namespaces, D1 databases and R2 buckets (${body.bindings.map((b) => b.name).join(', ')}) are not provided on this platform's Kubernetes cluster yet`,
-        'remove "kv_namespaces", "d1_databases" and "r2_buckets" from the app config, or deploy to a platform on the embedded default',
-      );
-    }
-    if (body.durableObjects.length > 0 && c.get('config').driver === 'kubernetes') {
-      throw new ApiError(
-        'invalid_bundle',
-        `Durable Objects (${body.durableObjects.map((o) => o.className).join(', ')}) are not provided on this platform's Kubernetes cluster yet`,
-        'keep state in a D1 database or a KV namespace, or deploy to a platform on the embedded default',
-      );
-    }
-    if (body.services.length > 0 && c.get('config').driver === 'kubernetes') {
-      throw new ApiError(
-        'invalid_bundle',
-        `service bindings (${body.services.map((s) => s.name).join(', ')}) are not provided on this platform's Kubernetes cluster yet`,
-        'remove "services" from the app config and call the other app at its address, or deploy to a platform on the embedded default',
-      );
-    }
+    refuseUnprovided(body, c.get('provides'));
     if (body.services.length > 0) {
       // As Workers does: a binding names a service that exists, here in the same ministry.
       const wanted = [...new Set(body.services.map((s) => s.app))];
@@ -115,13 +96,6 @@ export const createDeployment = defineRoute({
           `deploy ${missing} first, or correct "service" in the app config; a binding reaches apps of the same ministry only`,
         );
       }
-    }
-    if ((body.triggers?.crons.length ?? 0) > 0 && c.get('config').driver === 'kubernetes') {
-      throw new ApiError(
-        'invalid_bundle',
-        `cron triggers (${body.triggers?.crons.join(', ')}) are not provided on this platform's Kubernetes cluster yet`,
-        'remove [triggers] from the app config, or deploy to a platform on the embedded default',
-      );
     }
     const requestSha256 = sha256Hex(new TextEncoder().encode(canonicalJson(body)));
 

@@ -247,3 +247,87 @@ describe("a version's secrets on Kubernetes", () => {
     );
   });
 });
+
+describe('storage bindings in the manifests', () => {
+  const bound: VersionSpec = {
+    ...spec,
+    bindings: [
+      { kind: 'kv', name: 'RECUS' },
+      { kind: 'd1', name: 'DB' },
+    ],
+  };
+  const storage = { address: 'gov-storage.gov-system.svc:8080', capability: 'cap-of-app_x' };
+  const deployment = versionDeployment(bound, owner, { ...options, storage });
+  const children = versionChildren(
+    bound,
+    { ...owner, kind: 'Deployment', apiVersion: 'apps/v1' },
+    { ...options, storage },
+  );
+
+  it('give the entrypoint the bindings, the storage service and the app’s capability in its Secret', () => {
+    for (const manifest of [deployment, ...children])
+      expect(() => validate(manifest)).not.toThrow();
+    const env = (
+      deployment as unknown as {
+        spec: { template: { spec: { containers: Array<{ env: unknown[] }> } } };
+      }
+    ).spec.template.spec.containers[0]?.env;
+    expect(env).toEqual(
+      expect.arrayContaining([
+        { name: 'GOV_BINDINGS', value: JSON.stringify(bound.bindings) },
+        { name: 'GOV_STORAGE_ADDRESS', value: 'gov-storage.gov-system.svc:8080' },
+        { name: 'GOV_STORAGE_CAPABILITY_FILE', value: '/var/run/gov/token/storage' },
+        { name: 'GOV_APP_ID', value: 'app_x' },
+        { name: 'GOV_MINISTRY_ID', value: 'min_x' },
+      ]),
+    );
+    const token = children.find((c) => c.metadata.name === 'rendez-vous-v12-token') as
+      | (Manifest & { stringData?: Record<string, string> })
+      | undefined;
+    expect(token?.stringData).toEqual({ token: 'cap', storage: 'cap-of-app_x' });
+  });
+
+  it('carry no storage settings for a version without bindings, and refuse bindings without a storage service', () => {
+    expect(JSON.stringify(versionDeployment(spec, owner, { ...options, storage }))).not.toContain(
+      'GOV_STORAGE',
+    );
+    expect(() => versionDeployment(bound, owner, options)).toThrow(/no storage service/);
+  });
+
+  it('let app pods out to the storage pods, on its port, only where there is one', () => {
+    const placement = {
+      namespace: 'gov-system',
+      gatewayPodLabels: { 'app.kubernetes.io/component': 'gateway' },
+      controlPlanePodLabels: { 'app.kubernetes.io/component': 'control-plane' },
+      controlPlanePort: 7070,
+    };
+    const ministry = {
+      ministryId: 'min_x',
+      ministry: 'sante',
+      quota: { maxApps: 1, maxMemoryMibPerApp: 128, maxInstancesPerApp: 1, maxKvBytes: 1 },
+      egress: { allowedHosts: [] },
+    };
+    const egressOf = (manifests: Manifest[]) =>
+      (
+        manifests.find((m) => m.metadata.name === 'gov-allow-platform-egress') as unknown as {
+          spec: { egress: unknown[] };
+        }
+      ).spec.egress;
+    const withStorage = egressOf(
+      ministryManifests(ministry, {
+        ...placement,
+        storage: { podLabels: { 'app.kubernetes.io/component': 'storage' }, port: 8080 },
+      }),
+    );
+    expect(withStorage).toContainEqual({
+      to: [
+        {
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'gov-system' } },
+          podSelector: { matchLabels: { 'app.kubernetes.io/component': 'storage' } },
+        },
+      ],
+      ports: [{ protocol: 'TCP', port: 8080 }],
+    });
+    expect(egressOf(ministryManifests(ministry, placement))).toHaveLength(2);
+  });
+});

@@ -26,8 +26,8 @@ function labels(spec: MinistrySpec): Record<string, string> {
  * What a ministry owns as a whole on the cluster: its namespace (Pod
  * Security Standard "restricted" enforced), a ResourceQuota derived from its
  * quota, a LimitRange so no pod is refused for lacking requests, network
- * policies (nothing in or out but the gateway, DNS, the control plane and
- * what its egress policy allows) and a ServiceAccount that mounts no token.
+ * policies (nothing in or out but the gateway, DNS, the control plane, the
+ * storage service and what its egress policy allows) and a ServiceAccount that mounts no token.
  */
 export function ministryManifests(spec: MinistrySpec, platform: PlatformPlacement): Manifest[] {
   const namespace = ministryNamespace(spec.ministry);
@@ -148,6 +148,15 @@ export function ministryManifests(spec: MinistrySpec, platform: PlatformPlacemen
             to: [platformPods(platform.controlPlanePodLabels)],
             ports: [{ protocol: 'TCP', port: platform.controlPlanePort }],
           },
+          ...(platform.storage
+            ? [
+                {
+                  // The app's KV, D1 and R2 data, behind its own capability.
+                  to: [platformPods(platform.storage.podLabels)],
+                  ports: [{ protocol: 'TCP' as const, port: platform.storage.port }],
+                },
+              ]
+            : []),
         ],
       },
     }),

@@ -29,6 +29,8 @@ export interface PlatformPlacement {
   /** Labels of the control plane's pods: app pods fetch their code there. */
   controlPlanePodLabels: Record<string, string>;
   controlPlanePort: number;
+  /** The storage service's pods and port, where the cluster has one: apps' bindings reach it. */
+  storage?: { podLabels: Record<string, string>; port: number };
 }
 
 export function ownedBy(owner: Manifest & { metadata: { uid?: string } }): OwnerReference {

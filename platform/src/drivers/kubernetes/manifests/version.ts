@@ -29,6 +29,31 @@ export interface VersionManifestOptions {
   progressDeadlineSeconds: number;
   /** The most instances the ministry's quota allows an app: the autoscaler's ceiling. */
   maxInstances: number;
+  /**
+   * The platform's storage service, for a version with KV, D1 or R2
+   * bindings: its address in the cluster and this app's capability there.
+   */
+  storage?: { address: string; capability: string };
+}
+
+/** Where a pod finds the version's capabilities: the artifact's, and the storage service's. */
+const TOKEN_DIR = '/var/run/gov/token';
+
+/** The entrypoint's storage settings (runtime/src/entrypoint/settings.ts), when the version has bindings. */
+function storageEnv(spec: VersionSpec, options: VersionManifestOptions) {
+  if (spec.bindings.length === 0) return [];
+  if (!options.storage) {
+    throw new Error(
+      `${spec.deploymentId} has storage bindings but this cluster has no storage service (GOV_STORAGE_URL)`,
+    );
+  }
+  return [
+    { name: 'GOV_BINDINGS', value: JSON.stringify(spec.bindings) },
+    { name: 'GOV_STORAGE_ADDRESS', value: options.storage.address },
+    { name: 'GOV_STORAGE_CAPABILITY_FILE', value: `${TOKEN_DIR}/storage` },
+    { name: 'GOV_APP_ID', value: spec.appId },
+    { name: 'GOV_MINISTRY_ID', value: spec.ministryId },
+  ];
 }
 
 export function versionLabels(spec: VersionSpec): Record<string, string> {
@@ -133,7 +158,7 @@ export function versionDeployment(
               env: [
                 { name: 'GOV_ARTIFACT_URL', value: spec.artifact.url },
                 { name: 'GOV_ARTIFACT_SHA256', value: spec.artifact.sha256 },
-                { name: 'GOV_ARTIFACT_TOKEN_FILE', value: '/var/run/gov/token/token' },
+                { name: 'GOV_ARTIFACT_TOKEN_FILE', value: `${TOKEN_DIR}/token` },
                 { name: 'GOV_COMPATIBILITY_DATE', value: spec.compatibilityDate },
                 { name: 'GOV_COMPATIBILITY_FLAGS', value: spec.compatibilityFlags.join(',') },
                 { name: 'GOV_VARS_FILE', value: '/var/run/gov/vars/vars.json' },
@@ -142,6 +167,7 @@ export function versionDeployment(
                 { name: 'GOV_LIVENESS_LISTEN', value: `0.0.0.0:${LIVENESS_PORT}` },
                 { name: 'GOV_WORK_DIR', value: '/tmp/gov' },
                 ...(spec.secrets ? [{ name: 'GOV_SECRETS_DIR', value: SECRETS_DIR }] : []),
+                ...storageEnv(spec, options),
               ],
               // The runtime's one-line refusal (a tampered artifact) becomes the pod's message.
               terminationMessagePolicy: 'FallbackToLogsOnError',
@@ -175,7 +201,7 @@ export function versionDeployment(
                 seccompProfile: { type: 'RuntimeDefault' },
               },
               volumeMounts: [
-                { name: 'token', mountPath: '/var/run/gov/token', readOnly: true },
+                { name: 'token', mountPath: TOKEN_DIR, readOnly: true },
                 { name: 'vars', mountPath: '/var/run/gov/vars', readOnly: true },
                 { name: 'work', mountPath: '/tmp/gov' },
                 ...(spec.secrets
@@ -199,7 +225,8 @@ export function versionDeployment(
 }
 
 /**
- * What a version's Deployment owns: the capability to read its artifact (a
+ * What a version's Deployment owns: the capability to read its artifact
+ * (and, with bindings, to reach its own data in the storage service: a
  * Secret), its vars (a ConfigMap), its Service, its autoscaler and, with
  * more than one instance, a disruption budget. Deleting the Deployment
  * removes them all.
@@ -221,7 +248,12 @@ export function versionChildren(
       kind: 'Secret',
       metadata: meta(`${name}-token`),
       type: 'Opaque',
-      stringData: { token: spec.artifact.token },
+      stringData: {
+        token: spec.artifact.token,
+        ...(spec.bindings.length > 0 && options.storage
+          ? { storage: options.storage.capability }
+          : {}),
+      },
     }),
     ...(spec.secrets
       ? [

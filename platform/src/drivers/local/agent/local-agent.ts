@@ -225,12 +225,12 @@ export class LocalAgent {
     // processes. Kept so that versions can be checked against it later.
     this.#ministries.set(spec.ministryId, spec);
     // Level-based: the limit is set again at every apply; the service keeps it.
-    await this.#storage.setLimit(spec.ministryId, spec.quota.maxKvBytes);
+    await this.#storage.client.setLimit(spec.ministryId, spec.quota.maxKvBytes);
   }
 
   /** A developer's SQL in one of an app's D1 databases: the storage service's answer, as it is. */
   executeSql(request: SqlRequest) {
-    return this.#storage.executeSql(request);
+    return this.#storage.client.executeSqlRaw(request);
   }
 
   /** An app's logs, oldest first: its output, its exceptions, the requests it served. */
@@ -259,7 +259,7 @@ export class LocalAgent {
 
   /** What a ministry stores, for the quota's usage figures. */
   storageUsage(ministryId: string) {
-    return this.#storage.usage(ministryId);
+    return this.#storage.client.usage(ministryId);
   }
 
   async apply(spec: VersionSpec): Promise<void> {
@@ -316,7 +316,7 @@ export class LocalAgent {
         address: this.#storage.address,
         appId: spec.appId,
         ministryId: spec.ministryId,
-        capability: this.#storage.capabilityFor(spec.ministryId, spec.appId),
+        capability: this.#storage.client.capabilityFor(spec.ministryId, spec.appId),
       },
       services: spec.services.map((s) => ({
         name: s.name,

@@ -110,7 +110,7 @@ async function startApp(appId: string, ministryId: string, names = ['FILES']): P
       address: storage.address,
       appId,
       ministryId,
-      capability: storage.capabilityFor(ministryId, appId),
+      capability: storage.client.capabilityFor(ministryId, appId),
     },
   };
   const instance = new WorkerSupervisor({
@@ -287,19 +287,19 @@ describe('R2 buckets through real workerd', () => {
 
   it('counts sizes against the ministry quota: refused past it, room given back by delete and by overwrite', async () => {
     const quotaApp = await startApp('app_r2q', 'min_r2quota');
-    await storage.setLimit('min_r2quota', 2 * 1024 * 1024);
+    await storage.client.setLimit('min_r2quota', 2 * 1024 * 1024);
     expect((await call(quotaApp, '/put?k=un&size=1500000', { method: 'POST' })).status).toBe(200);
-    expect((await storage.usage('min_r2quota')).used).toBe(1_500_000);
+    expect((await storage.client.usage('min_r2quota')).used).toBe(1_500_000);
     const over = await call(quotaApp, '/put?k=deux&size=1500000', { method: 'POST' });
     expect(over.text).toMatch(/413 the ministry's storage quota is full: .* raise maxKvBytes/);
     // The refused upload left nothing behind, in the bucket or the ledger.
     expect((await call(quotaApp, '/head?k=deux')).text).toBe('null');
-    expect((await storage.usage('min_r2quota')).used).toBe(1_500_000);
+    expect((await storage.client.usage('min_r2quota')).used).toBe(1_500_000);
     // An overwrite counts only the new size once it is stored.
     expect((await call(quotaApp, '/put?k=un&size=1000', { method: 'POST' })).status).toBe(200);
-    expect((await storage.usage('min_r2quota')).used).toBe(1000);
+    expect((await storage.client.usage('min_r2quota')).used).toBe(1000);
     await call(quotaApp, '/delete?k=un');
-    expect((await storage.usage('min_r2quota')).used).toBe(0);
+    expect((await storage.client.usage('min_r2quota')).used).toBe(0);
   });
 
   it('keeps objects across a restart of the storage service, and gives back what a cut-off upload reserved', async () => {
@@ -307,11 +307,11 @@ describe('R2 buckets through real workerd', () => {
     const uploader = await startApp('app_r2up', 'min_r2up');
     void fetch(`${uploader}/stalled?k=coupe`).catch(() => {});
     const deadline = Date.now() + 10_000;
-    while ((await storage.usage('min_r2up')).used === 0 && Date.now() < deadline) {
+    while ((await storage.client.usage('min_r2up')).used === 0 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 50));
     }
     // The chunks that arrived are reserved, though the upload never ended.
-    expect((await storage.usage('min_r2up')).used).toBeGreaterThan(0);
+    expect((await storage.client.usage('min_r2up')).used).toBeGreaterThan(0);
     await storage.stop();
     storage = await StorageService.start({
       runDir: path.join(root, 'storage-service-2'),
@@ -321,6 +321,6 @@ describe('R2 buckets through real workerd', () => {
     expect((await call(again, '/get?k=durable')).text).toBe('toujours là');
     const uploaderAgain = await startApp('app_r2up', 'min_r2up');
     expect((await call(uploaderAgain, '/head?k=coupe')).text).toBe('null');
-    expect((await storage.usage('min_r2up')).used).toBe(0);
+    expect((await storage.client.usage('min_r2up')).used).toBe(0);
   });
 });

@@ -1,7 +1,10 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { type LogLine, WorkerProcess, writeStorageConfig } from '@gov/runtime';
 import { pickFreePort } from '../../../net/free-port.ts';
+import { StorageClient } from '../../../storage/storage-client.ts';
+
+export type { StorageUsage } from '../../../storage/storage-client.ts';
 
 export interface StorageServiceOptions {
   /** The service's own folder under the agent's run directory: its config and keys. */
@@ -9,13 +12,6 @@ export interface StorageServiceOptions {
   /** Where every app's data lives (SQLite files), under the platform's data directory. */
   dataDir: string;
   log?: (entry: Record<string, unknown>) => void;
-}
-
-/** Ministry usage as the storage service counts it. */
-export interface StorageUsage {
-  limit: number;
-  used: number;
-  apps: Array<{ app: string; bytes: number }>;
 }
 
 const RESTART_MIN_MS = 250;
@@ -31,9 +27,13 @@ const RESTART_MAX_MS = 5_000;
  */
 export class StorageService {
   readonly address: string;
+  /** Capabilities and admin calls: see storage-client.ts. */
+  readonly client: StorageClient;
   readonly #options: StorageServiceOptions;
-  readonly #capabilityKey = randomBytes(32).toString('hex');
-  readonly #adminKey = randomBytes(32).toString('hex');
+  readonly #keys = {
+    capabilityKey: randomBytes(32).toString('hex'),
+    adminKey: randomBytes(32).toString('hex'),
+  };
   #process: WorkerProcess | undefined;
   #stopping = false;
   #restartMs = RESTART_MIN_MS;
@@ -42,6 +42,7 @@ export class StorageService {
   private constructor(options: StorageServiceOptions, address: string) {
     this.#options = options;
     this.address = address;
+    this.client = new StorageClient(`http://${address}`, this.#keys);
   }
 
   static async start(options: StorageServiceOptions): Promise<StorageService> {
@@ -51,63 +52,10 @@ export class StorageService {
     return service;
   }
 
-  /** What an app's instances present: it names that app and ministry and no other. */
-  capabilityFor(ministryId: string, appId: string): string {
-    return createHmac('sha256', this.#capabilityKey)
-      .update(`storage:${ministryId}:${appId}`)
-      .digest('hex');
-  }
-
-  /** The ministry's KV quota, as the storage service enforces it (kept across its restarts). */
-  async setLimit(ministryId: string, kvBytes: number): Promise<void> {
-    await this.#admin('PUT', `/admin/ministries/${ministryId}/limit`, { kvBytes });
-  }
-
-  /** Runs SQL in an app's D1 database; the status and body are the service's own. */
-  async executeSql(request: {
-    ministryId: string;
-    appId: string;
-    binding: string;
-    sql: string;
-    mode: 'exec' | 'query';
-  }): Promise<{ status: number; body: unknown }> {
-    const res = await fetch(
-      `http://${this.address}/admin/d1/${request.ministryId}/${request.appId}/${request.binding}?op=${request.mode}`,
-      {
-        method: 'POST',
-        headers: { authorization: `Bearer ${this.#adminKey}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ sql: request.sql, params: [] }),
-        signal: AbortSignal.timeout(60_000),
-      },
-    );
-    return { status: res.status, body: await res.json().catch(() => ({})) };
-  }
-
-  async usage(ministryId: string): Promise<StorageUsage> {
-    return (await this.#admin('GET', `/admin/ministries/${ministryId}/usage`)) as StorageUsage;
-  }
-
   async stop(): Promise<void> {
     this.#stopping = true;
     clearTimeout(this.#restartTimer);
     await this.#process?.stop();
-  }
-
-  async #admin(method: string, pathname: string, body?: unknown): Promise<unknown> {
-    const res = await fetch(`http://${this.address}${pathname}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${this.#adminKey}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(10_000),
-    });
-    const answer = await res.json().catch(() => undefined);
-    if (!res.ok) {
-      throw new Error(`the storage service answered ${method} ${pathname} with HTTP ${res.status}`);
-    }
-    return answer;
   }
 
   async #launch(): Promise<void> {
@@ -115,8 +63,7 @@ export class StorageService {
       {
         dataDir: this.#options.dataDir,
         listenAddress: this.address,
-        capabilityKey: this.#capabilityKey,
-        adminKey: this.#adminKey,
+        ...this.#keys,
       },
       this.#options.runDir,
     );

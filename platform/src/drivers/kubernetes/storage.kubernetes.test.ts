@@ -1,0 +1,269 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { storageCapability, storageKeysFrom } from '@gov/runtime';
+import { CoreV1Api, NetworkingV1Api } from '@kubernetes/client-node';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../config.ts';
+import { type RunningControlPlane, startControlPlane } from '../../control-plane.ts';
+import { createScratchDatabase } from '../../db/test-database.ts';
+import { type RunningGateway, startGateway } from '../../gateway/start-gateway.ts';
+import { pickFreePort } from '../../net/free-port.ts';
+import { bundleOf } from '../../testing/api-harness.ts';
+import {
+  type KubernetesApiDouble,
+  kubeConfigFor,
+  startKubernetesApiDouble,
+} from '../../testing/kubernetes-api-double/index.ts';
+import { fetchVia } from '../../testing/platform-harness.ts';
+import {
+  type RuntimeEntrypointPods,
+  runtimeEntrypointPods,
+} from '../../testing/runtime-pods/entrypoint-pods.ts';
+import { selectDriver } from '../select-driver.ts';
+
+/**
+ * KV, D1 and R2 on Kubernetes: the control plane with GOV_DRIVER=kubernetes
+ * on the Kubernetes API server DOUBLE, its pods really running (the runtime
+ * entrypoint, as in citizens.kubernetes.test.ts), and the storage service as
+ * the chart's StatefulSet runs it: the same entrypoint in `storage` mode,
+ * with the secret it shares with the control plane. Citizens write through
+ * the gateway; the data lives in the storage service, and survives its
+ * restart. No container isolation here: runtime/container tests the image.
+ */
+const ENTRYPOINT = fileURLToPath(
+  new URL('../../../../runtime/src/entrypoint/main.ts', import.meta.url),
+);
+const HOST = 'etat-civil.interieur.localhost';
+const SECRET = 'a-storage-secret-of-the-national-platform-0123456789';
+let pods: RuntimeEntrypointPods;
+let double: KubernetesApiDouble;
+let controlPlane: RunningControlPlane;
+let gateway: RunningGateway;
+let storage: ChildProcess | undefined;
+let storageOutput = '';
+let storagePort = 0;
+let dataDir = '';
+let token = '';
+let drop: (() => Promise<void>) | undefined;
+const previousKubeconfig = process.env.KUBECONFIG;
+
+/** The storage pod: the runtime entrypoint in `storage` mode, on a volume under dataDir. */
+async function startStorage(): Promise<void> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ENTRYPOINT, 'storage'], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      GOV_STORAGE_LISTEN: `127.0.0.1:${storagePort}`,
+      GOV_STORAGE_DATA_DIR: path.join(dataDir, 'storage-volume'),
+      GOV_STORAGE_KEY_FILE: path.join(dataDir, 'storage-key'),
+      GOV_WORK_DIR: path.join(dataDir, 'storage-work'),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (chunk: Buffer) => {
+    storageOutput += chunk;
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    storageOutput += chunk;
+  });
+  storage = child;
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline && child.exitCode === null) {
+    const up = await fetch(`http://127.0.0.1:${storagePort}/`).then(
+      () => true,
+      () => false,
+    );
+    if (up) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the storage service did not start:\n${storageOutput}`);
+}
+
+async function stopStorage(): Promise<void> {
+  const child = storage;
+  if (!child || child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+beforeAll(async () => {
+  pods = runtimeEntrypointPods();
+  double = await startKubernetesApiDouble({ podReadyDelayMs: 10, podRunner: pods.runner });
+  dataDir = await mkdtemp(path.join(tmpdir(), 'gov-k8s-storage-'));
+  await writeFile(path.join(dataDir, 'storage-key'), `${SECRET}\n`);
+  storagePort = await pickFreePort();
+  await startStorage();
+  process.env.KUBECONFIG = path.join(dataDir, 'kubeconfig');
+  await writeFile(process.env.KUBECONFIG, double.kubeconfig);
+  const scratch = process.env.DATABASE_URL
+    ? await createScratchDatabase(process.env.DATABASE_URL)
+    : undefined;
+  drop = scratch?.drop;
+  const apiPort = await pickFreePort();
+  const config = loadConfig({
+    GOV_DATA_DIR: dataDir,
+    GOV_API_PORT: String(apiPort),
+    GOV_GATEWAY_PORT: '0',
+    GOV_DEV_IDP_PORT: '0',
+    GOV_DRIVER: 'kubernetes',
+    GOV_RUNTIME_IMAGE: 'registry.gov.ml/gov/runtime:test',
+    GOV_INTERNAL_API_URL: `http://127.0.0.1:${apiPort}`,
+    GOV_STORAGE_URL: `http://127.0.0.1:${storagePort}`,
+    GOV_STORAGE_KEY: SECRET,
+    ...(scratch ? { DATABASE_URL: scratch.url } : {}),
+  });
+  const log = () => {};
+  controlPlane = await startControlPlane(config, { driver: await selectDriver(config, log), log });
+  token = (await readFile(controlPlane.bootstrapTokenFile, 'utf8')).trim();
+  gateway = await startGateway(config, {
+    resolver: await selectDriver(config, log),
+    controlPlaneUrl: controlPlane.internalApiUrl,
+    internalSecret: controlPlane.internalSecret,
+    log,
+  });
+}, 60_000);
+
+afterEach((context) => {
+  if (context.task.result?.state === 'fail') {
+    console.log(`pod output:\n${pods.output()}\nstorage output:\n${storageOutput}`);
+  }
+});
+
+afterAll(async () => {
+  await gateway?.stop();
+  await controlPlane?.stop();
+  await double?.close();
+  await pods?.stopAll();
+  await stopStorage();
+  await drop?.();
+  await rm(dataDir, { recursive: true, force: true });
+  if (previousKubeconfig === undefined) delete process.env.KUBECONFIG;
+  else process.env.KUBECONFIG = previousKubeconfig;
+});
+
+async function call(method: string, url: string, body?: unknown) {
+  const res = await fetch(`${controlPlane.apiUrl}${url}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON shapes.
+  return { status: res.status, json: (await res.json().catch(() => undefined)) as any };
+}
+
+async function settled(version: number) {
+  for (let i = 0; i < 600; i++) {
+    const d = (await call('GET', `/v1/ministries/interieur/apps/etat-civil/deployments/${version}`))
+      .json;
+    if (['failed', 'superseded', 'stopped'].includes(d.status) || (d.status === 'ready' && d.live))
+      return d;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`version ${version} did not settle`);
+}
+
+/** A civil-status registry: the request in D1, a receipt in KV, the scanned form in R2. */
+const registry = `export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    if (request.method === 'POST') {
+      const id = url.searchParams.get('id');
+      await env.DB.prepare('INSERT INTO demandes (id, nom) VALUES (?, ?)').bind(id, 'Awa Traoré').run();
+      await env.RECUS.put(id, 'Demande enregistrée');
+      await env.PIECES.put(id + '.pdf', 'formulaire scanné');
+      return new Response('ok', { status: 201 });
+    }
+    const id = url.searchParams.get('id');
+    const row = await env.DB.prepare('SELECT nom FROM demandes WHERE id = ?').bind(id).first();
+    const recu = await env.RECUS.get(id);
+    const piece = await env.PIECES.get(id + '.pdf');
+    return new Response([row?.nom, recu, piece ? await piece.text() : null].join(' | '));
+  },
+};`;
+
+const citizen = (method: string, query: string) =>
+  fetchVia(gateway.port, HOST, `/?${query}`, { method });
+
+describe('storage bindings on Kubernetes (API server double, real pods and storage service)', () => {
+  it('gives a deployed app its KV, D1 and R2 data in the storage service, through the gateway', async () => {
+    await call('POST', '/v1/ministries', { name: 'interieur', displayName: 'Intérieur' });
+    await call('POST', '/v1/ministries/interieur/apps', { name: 'etat-civil' });
+    // gov d1 execute: the control plane runs the schema in the storage service.
+    const schema = await call('POST', '/v1/ministries/interieur/apps/etat-civil/d1/DB/execute', {
+      sql: 'CREATE TABLE demandes (id TEXT PRIMARY KEY, nom TEXT)',
+    });
+    expect(schema.status).toBe(200);
+    const created = await call(
+      'POST',
+      '/v1/ministries/interieur/apps/etat-civil/deployments',
+      bundleOf(registry, {
+        bindings: [
+          { kind: 'kv', name: 'RECUS' },
+          { kind: 'd1', name: 'DB' },
+          { kind: 'r2', name: 'PIECES' },
+        ],
+      }),
+    );
+    expect(created.status).toBe(202);
+    const v1 = await settled(created.json.version);
+    expect(v1).toMatchObject({ status: 'ready', live: true });
+    await expect
+      .poll(async () => (await fetchVia(gateway.port, HOST, '/?id=0')).status, { timeout: 10_000 })
+      .toBe(200);
+
+    expect(await citizen('POST', 'id=ML-2026-001')).toMatchObject({ status: 201 });
+    expect((await citizen('GET', 'id=ML-2026-001')).body).toBe(
+      'Awa Traoré | Demande enregistrée | formulaire scanné',
+    );
+    // What the storage service holds counts against the ministry's quota.
+    const quota = await call('GET', '/v1/ministries/interieur/quota');
+    expect(quota.json.usage.kvBytes).toBeGreaterThan(0);
+    const rows = await call('POST', '/v1/ministries/interieur/apps/etat-civil/d1/DB/execute', {
+      sql: 'SELECT id FROM demandes',
+      mode: 'query',
+    });
+    expect(rows.json.rows).toEqual([['ML-2026-001']]);
+  });
+
+  it('hands the pod a capability for its own app only, and lets it reach the storage pods only', async () => {
+    const app = (await call('GET', '/v1/ministries/interieur/apps/etat-civil')).json;
+    const kc = kubeConfigFor(double);
+    const secret = await kc
+      .makeApiClient(CoreV1Api)
+      .readNamespacedSecret({ name: 'etat-civil-v1-token', namespace: 'gov-interieur' });
+    const capability = Buffer.from(secret.data?.storage ?? '', 'base64').toString('utf8');
+    const ministryId = app.ministryId ?? secret.metadata?.labels?.['gov.ml/ministry-id'];
+    expect(capability).toBe(
+      storageCapability(storageKeysFrom(SECRET).capabilityKey, ministryId, app.id),
+    );
+    const policy = await kc.makeApiClient(NetworkingV1Api).readNamespacedNetworkPolicy({
+      name: 'gov-allow-platform-egress',
+      namespace: 'gov-interieur',
+    });
+    expect(policy.spec?.egress).toContainEqual({
+      to: [
+        {
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'gov-system' } },
+          podSelector: {
+            matchLabels: {
+              'app.kubernetes.io/component': 'storage',
+              'app.kubernetes.io/part-of': 'gov-platform',
+            },
+          },
+        },
+      ],
+      ports: [{ protocol: 'TCP', port: storagePort }],
+    });
+  });
+
+  it('keeps the data when the storage pod is replaced', async () => {
+    await stopStorage();
+    await startStorage();
+    expect((await citizen('GET', 'id=ML-2026-001')).body).toBe(
+      'Awa Traoré | Demande enregistrée | formulaire scanné',
+    );
+  });
+});
