@@ -148,6 +148,45 @@ describe('kubernetes driver', () => {
     }
   });
 
+  it('writes every field as the API names it, `from` and `default` too, which a typed client drops', async () => {
+    // client-node names these `_from` and `_default`; a manifest written with the
+    // API's names lost them in its serializer: the gateway-only ingress rule
+    // became "from anywhere" and the LimitRange lost its default limits.
+    const h = await kubernetesHarness();
+    try {
+      await h.driver.applyMinistry(ministry);
+      const kc = kubeConfigFor(h.double);
+      const raw = async (path: string) => {
+        const options: RequestInit = {};
+        await kc.applyToFetchOptions(options as never);
+        const res = await fetch(`${kc.getCurrentCluster()?.server}${path}`, options);
+        return res.json() as Promise<{ spec: Record<string, unknown> }>;
+      };
+      const gateway = await raw(
+        '/apis/networking.k8s.io/v1/namespaces/gov-contrat/networkpolicies/gov-allow-gateway',
+      );
+      expect(gateway.spec.ingress).toEqual([
+        {
+          from: [
+            {
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'gov-system' } },
+              podSelector: { matchLabels: platform.gatewayPodLabels },
+            },
+          ],
+          ports: [{ protocol: 'TCP', port: 8080 }],
+        },
+      ]);
+      const limits = await raw('/api/v1/namespaces/gov-contrat/limitranges/gov-defaults');
+      expect((limits.spec.limits as Array<Record<string, unknown>>)[0]).toMatchObject({
+        type: 'Container',
+        default: expect.objectContaining({ cpu: expect.any(String) }),
+        defaultRequest: expect.objectContaining({ cpu: expect.any(String) }),
+      });
+    } finally {
+      await h.close();
+    }
+  });
+
   it('converges through 409s, 500s and dropped watches, leaving nothing duplicated or orphaned', async () => {
     const h = await kubernetesHarness();
     const { CoreV1Api, AppsV1Api } = await import('@kubernetes/client-node');
