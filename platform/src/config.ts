@@ -156,7 +156,9 @@ function requireSecret(secret: string | undefined): string {
 }
 
 function storageOf(url: string | undefined, key: string | undefined) {
-  if (url && key) return { url, key };
+  // Trimmed as the storage pods trim their key file: a Secret made from a
+  // file that ends in a newline must give both sides the same keys.
+  if (url && key?.trim()) return { url, key: key.trim() };
   if (url || key) {
     throw new ConfigError(
       `invalid configuration:\n  ${url ? 'GOV_STORAGE_KEY' : 'GOV_STORAGE_URL'}: required with ${url ? 'GOV_STORAGE_URL' : 'GOV_STORAGE_KEY'} (the storage service and the secret it shares with the control plane)`,

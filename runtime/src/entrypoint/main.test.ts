@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 // port picker the driver tests use, so artifacts are canonicalised alike.
 import { pickFreePort } from '../../../platform/src/net/free-port.ts';
 import { startArtifactServer } from '../../../platform/src/testing/artifact-server.ts';
+import { runScheduled } from '../scheduled/run-scheduled.ts';
 import { storageCapability, storageKeysFrom } from '../storage/storage-keys.ts';
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
@@ -211,5 +212,38 @@ describe('storage bindings through the storage service mode (from source, no con
     const keyless = entrypoint({}, ['storage']);
     expect(await keyless.exited).toBe(78);
     expect(keyless.output().stderr).toMatch(/GOV_STORAGE_KEY_FILE is required/);
+  });
+});
+
+describe('cron triggers through the scheduled socket (from source, no container)', () => {
+  it('runs the app’s scheduled handler for the bearer of the token only', async () => {
+    const ref = server.put(`let runs = 0;
+export default {
+  fetch() { return new Response('runs: ' + runs); },
+  scheduled(controller) { runs += 1; },
+};`);
+    const settings = await settingsFor(ref);
+    const scheduledPort = await pickFreePort();
+    await writeFile(path.join(dir, 'scheduled-token'), 'token-of-this-version\n');
+    const run = entrypoint({
+      ...settings.env,
+      GOV_SCHEDULED_LISTEN: `127.0.0.1:${scheduledPort}`,
+      GOV_SCHEDULED_TOKEN_FILE: path.join(dir, 'scheduled-token'),
+    });
+    await answer(`http://127.0.0.1:${settings.port}/`, run.exited);
+    const event = { cron: '30 7 4 12 *', scheduledTime: Date.now() };
+    const target = { port: scheduledPort };
+    expect(await runScheduled({ ...target, token: 'token-of-this-version' }, event)).toMatchObject({
+      outcome: 'ok',
+    });
+    // Without the token (another pod of the cluster, say), nothing runs.
+    expect(await runScheduled(target, event)).toMatchObject({
+      outcome: 'exception',
+      message: 'the instance answered HTTP 401',
+    });
+    expect(await runScheduled({ ...target, token: 'another' }, event)).toMatchObject({
+      outcome: 'exception',
+    });
+    expect(await (await fetch(`http://127.0.0.1:${settings.port}/`)).text()).toBe('runs: 1');
   });
 });

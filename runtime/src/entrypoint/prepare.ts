@@ -31,6 +31,9 @@ export async function prepareWorkerd(settings: EntrypointSettings): Promise<Work
   const capability = storage
     ? await readKeyFile(storage.capabilityFile, 'GOV_STORAGE_CAPABILITY_FILE')
     : undefined;
+  const scheduledToken = settings.scheduled
+    ? await readKeyFile(settings.scheduled.tokenFile, 'GOV_SCHEDULED_TOKEN_FILE')
+    : undefined;
   const { artifact } = await fetchArtifact({
     url: settings.artifact.url,
     sha256: settings.artifact.sha256,
@@ -61,6 +64,13 @@ export async function prepareWorkerd(settings: EntrypointSettings): Promise<Work
               ministryId: storage.ministryId,
               capability,
             },
+          }
+        : {}),
+      ...(settings.scheduled && scheduledToken
+        ? {
+            scheduled: true,
+            scheduledAddress: settings.scheduled.listenAddress,
+            scheduledToken,
           }
         : {}),
     },

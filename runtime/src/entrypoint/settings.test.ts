@@ -39,6 +39,7 @@ describe('container entrypoint settings', () => {
       workDir: '/tmp/gov',
       workerdBinary: undefined,
       storage: null,
+      scheduled: null,
     });
   });
 
@@ -73,6 +74,16 @@ describe('container entrypoint settings', () => {
     );
     expect(problem({ ...minimal, GOV_BINDINGS: '[{"kind":"queue","name":"Q"}]' })).toMatch(
       /GOV_BINDINGS/,
+    );
+    expect(
+      parseSettings({
+        ...minimal,
+        GOV_SCHEDULED_LISTEN: '0.0.0.0:8082',
+        GOV_SCHEDULED_TOKEN_FILE: '/var/run/gov/token/scheduled',
+      }).scheduled,
+    ).toEqual({ listenAddress: '0.0.0.0:8082', tokenFile: '/var/run/gov/token/scheduled' });
+    expect(problem({ ...minimal, GOV_SCHEDULED_LISTEN: '0.0.0.0:8082' })).toMatch(
+      /set GOV_SCHEDULED_LISTEN and GOV_SCHEDULED_TOKEN_FILE together/,
     );
     // An empty list is no bindings: nothing else is needed.
     expect(parseSettings({ ...minimal, GOV_BINDINGS: '[]' }).storage).toBeNull();

@@ -30,6 +30,10 @@ export const ENTRYPOINT_ENV = {
     "file holding the app's storage capability, mounted from a Secret (with GOV_BINDINGS)",
   GOV_APP_ID: 'the app id the storage capability names (with GOV_BINDINGS)',
   GOV_MINISTRY_ID: 'the ministry id the storage capability names (with GOV_BINDINGS)',
+  GOV_SCHEDULED_LISTEN:
+    "where the app's scheduled socket listens, for its cron triggers (optional, like 0.0.0.0:8082)",
+  GOV_SCHEDULED_TOKEN_FILE:
+    'file holding the bearer token scheduled events carry, mounted from a Secret (with GOV_SCHEDULED_LISTEN)',
 } as const;
 
 /** host:port, an IPv6 host in brackets. Ends up in the config as a quoted string either way. */
@@ -120,6 +124,11 @@ const envSchema = z.object({
     .string()
     .regex(/^min_[A-Za-z0-9_]+$/, 'must be a ministry id, like min_…')
     .optional(),
+  GOV_SCHEDULED_LISTEN: z
+    .string()
+    .refine((v) => ADDRESS.test(v), 'must be host:port, like 0.0.0.0:8082')
+    .optional(),
+  GOV_SCHEDULED_TOKEN_FILE: z.string().min(1).optional(),
 });
 
 /** With storage bindings, the way to the storage service and the identity presented there. */
@@ -153,6 +162,8 @@ export interface EntrypointSettings {
     appId: string;
     ministryId: string;
   } | null;
+  /** The scheduled socket of an app with cron triggers, and its token's file; none without. */
+  scheduled: { listenAddress: string; tokenFile: string } | null;
 }
 
 /** A misconfigured pod: its spec must change, so restarting will not help. */
@@ -208,6 +219,12 @@ export function parseSettings(env: NodeJS.ProcessEnv): EntrypointSettings {
       }
     }
   }
+  if (
+    (present.GOV_SCHEDULED_LISTEN === undefined) !==
+    (present.GOV_SCHEDULED_TOKEN_FILE === undefined)
+  ) {
+    problems.push('set GOV_SCHEDULED_LISTEN and GOV_SCHEDULED_TOKEN_FILE together, or neither');
+  }
   if (!parsed.success || problems.length > 0) {
     throw settingsError(`invalid settings: ${problems.join('; ')}`);
   }
@@ -238,6 +255,10 @@ export function parseSettings(env: NodeJS.ProcessEnv): EntrypointSettings {
             appId: s.GOV_APP_ID ?? '',
             ministryId: s.GOV_MINISTRY_ID ?? '',
           }
+        : null,
+    scheduled:
+      s.GOV_SCHEDULED_LISTEN && s.GOV_SCHEDULED_TOKEN_FILE
+        ? { listenAddress: s.GOV_SCHEDULED_LISTEN, tokenFile: s.GOV_SCHEDULED_TOKEN_FILE }
         : null,
   };
 }

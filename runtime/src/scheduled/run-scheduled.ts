@@ -10,12 +10,20 @@ export interface ScheduledOutcome {
 /** Workers lets a scheduled event run 15 minutes; Gov ends the wait sooner, the event keeps its instance. */
 export const SCHEDULED_TIMEOUT_MS = 5 * 60 * 1000;
 
+/** Where an instance's scheduled socket listens: loopback locally, the pod's address on a cluster. */
+export interface ScheduledTarget {
+  host?: string;
+  port: number;
+  /** The bearer token the socket asks for, where it is reachable beyond loopback. */
+  token?: string;
+}
+
 /**
  * Delivers one scheduled event to an instance's scheduled socket and waits
  * for the handler to finish. Never throws: every ending is an outcome.
  */
 export function runScheduled(
-  port: number,
+  target: ScheduledTarget,
   event: { cron: string; scheduledTime: number },
   timeoutMs = SCHEDULED_TIMEOUT_MS,
 ): Promise<ScheduledOutcome> {
@@ -26,11 +34,15 @@ export function runScheduled(
       resolve({ ...outcome, durationMs: Date.now() - started });
     const req = http.request(
       {
-        host: '127.0.0.1',
-        port,
+        host: target.host ?? '127.0.0.1',
+        port: target.port,
         method: 'POST',
         path: '/',
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          ...(target.token ? { authorization: `Bearer ${target.token}` } : {}),
+        },
         timeout: timeoutMs,
       },
       (res) => {

@@ -154,7 +154,7 @@ export class WorkerSupervisor {
         durationMs: 0,
       };
     }
-    return runScheduled(port, event);
+    return runScheduled({ port }, event);
   }
 
   async start(): Promise<number> {

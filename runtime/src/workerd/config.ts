@@ -52,6 +52,10 @@ export interface WorkerSpec {
    * scheduled events to its handler (the platform's scheduler alone calls it).
    */
   scheduled?: boolean;
+  /** Where the scheduled socket listens (default: loopback, any port). */
+  scheduledAddress?: string;
+  /** Asked of every scheduled event as a bearer token, where the socket is reachable beyond loopback. */
+  scheduledToken?: string;
   /** JavaScript heap limit of the version's isolate; the supervisor also caps the process RSS. */
   memoryMib: number;
   /**
@@ -138,7 +142,7 @@ export async function writeWorkerdConfig(spec: WorkerSpec, dir: string): Promise
     // The entry that adds the scheduled socket's handler stands first, as the main module.
     await writeFile(
       path.join(modulesDir, 'scheduled-entry'),
-      scheduledEntrySource(spec.mainModule),
+      scheduledEntrySource(spec.mainModule, spec.scheduledToken),
     );
     moduleEntries.push(
       `(name = ${capnpString(SCHEDULED_MODULE)}, esModule = embed "modules/scheduled-entry")`,
@@ -268,7 +272,7 @@ ${
     (name = "http", address = ${capnpString(spec.listenAddress ?? '127.0.0.1:0')}, http = (), service = ${spec.assets ? '"assets"' : '"app"'}),${
       spec.scheduled
         ? `
-    (name = "scheduled", address = "127.0.0.1:0", http = (), service = (name = "app", entrypoint = "GovScheduled")),`
+    (name = "scheduled", address = ${capnpString(spec.scheduledAddress ?? '127.0.0.1:0')}, http = (), service = (name = "app", entrypoint = "GovScheduled")),`
         : ''
     }${
       liveness === null

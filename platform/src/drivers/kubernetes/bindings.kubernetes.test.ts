@@ -25,7 +25,7 @@ import {
 import { selectDriver } from '../select-driver.ts';
 
 /**
- * KV, D1 and R2 on Kubernetes: the control plane with GOV_DRIVER=kubernetes
+ * KV, D1 and R2, and cron triggers, on Kubernetes: the control plane with GOV_DRIVER=kubernetes
  * on the Kubernetes API server DOUBLE, its pods really running (the runtime
  * entrypoint, as in citizens.kubernetes.test.ts), and the storage service as
  * the chart's StatefulSet runs it: the same entrypoint in `storage` mode,
@@ -182,7 +182,13 @@ const registry = `export default {
     const piece = await env.PIECES.get(id + '.pdf');
     return new Response([row?.nom, recu, piece ? await piece.text() : null].join(' | '));
   },
+  // The nightly purge of abandoned requests, as a cron trigger.
+  async scheduled(controller, env) {
+    await env.RECUS.put('derniere-purge', controller.cron);
+  },
 };`;
+/** Calendar-bound (07:30 on 4 December): the real scheduler never fires it during the test. */
+const CRON = '30 7 4 12 *';
 
 const citizen = (method: string, query: string) =>
   fetchVia(gateway.port, HOST, `/?${query}`, { method });
@@ -205,6 +211,7 @@ describe('storage bindings on Kubernetes (API server double, real pods and stora
           { kind: 'd1', name: 'DB' },
           { kind: 'r2', name: 'PIECES' },
         ],
+        triggers: { crons: [CRON] },
       }),
     );
     expect(created.status).toBe(202);
@@ -257,6 +264,37 @@ describe('storage bindings on Kubernetes (API server double, real pods and stora
       ],
       ports: [{ protocol: 'TCP', port: storagePort }],
     });
+  });
+
+  it('delivers a cron trigger’s scheduled event to a pod, which the control plane alone may reach', async () => {
+    const run = await call('POST', '/v1/ministries/interieur/apps/etat-civil/crons/run', {
+      cron: CRON,
+    });
+    expect(run.status).toBe(200);
+    expect(run.json).toMatchObject({ outcome: 'ok' });
+    expect((await citizen('GET', 'id=derniere-purge')).body).toContain(CRON);
+    const kc = kubeConfigFor(double);
+    const policy = await kc.makeApiClient(NetworkingV1Api).readNamespacedNetworkPolicy({
+      name: 'gov-allow-scheduler',
+      namespace: 'gov-interieur',
+    });
+    // The client names `from` `_from` (a reserved word in its generator).
+    expect(policy.spec?.ingress).toEqual([
+      {
+        _from: [
+          {
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'gov-system' } },
+            podSelector: {
+              matchLabels: {
+                'app.kubernetes.io/component': 'control-plane',
+                'app.kubernetes.io/part-of': 'gov-platform',
+              },
+            },
+          },
+        ],
+        ports: [{ protocol: 'TCP', port: 8082 }],
+      },
+    ]);
   });
 
   it('keeps the data when the storage pod is replaced', async () => {

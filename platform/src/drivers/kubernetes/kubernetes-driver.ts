@@ -1,4 +1,4 @@
-import { fetchSecrets } from '@gov/runtime';
+import { fetchSecrets, runScheduled, type ScheduledOutcome } from '@gov/runtime';
 import {
   AppsV1Api,
   CoreV1Api,
@@ -9,6 +9,7 @@ import {
   type V1Deployment,
   type V1EndpointSlice,
   type V1Pod,
+  type V1Secret,
 } from '@kubernetes/client-node';
 import type { StorageClient } from '../../storage/storage-client.ts';
 import {
@@ -22,6 +23,7 @@ import {
   type MinistrySpec,
   type ObservedVersion,
   type ProvidedBindings,
+  type ScheduledRequest,
   type SqlAnswer,
   type SqlRequest,
   type VersionSpec,
@@ -30,11 +32,13 @@ import {
 import { KubeApi } from './kube-api.ts';
 import { appRecordName, label, managedSelector, ministryNamespace, versionName } from './labels.ts';
 import { ministryManifests } from './manifests/ministry.ts';
+import { SCHEDULED_PORT } from './manifests/ports.ts';
 import { type AppRouting, routeManifest, routeName } from './manifests/route.ts';
 import { type OwnerReference, ownedBy, type PlatformPlacement } from './manifests/types.ts';
 import {
   APP_PORT,
   appRecordManifest,
+  scheduledToken,
   versionChildren,
   versionDeployment,
 } from './manifests/version.ts';
@@ -103,6 +107,8 @@ export class KubernetesDriver implements ClusterDriver, EndpointResolver {
   readonly #maxInstances = new Map<string, number>();
   /** Each app's record (the owner of its versions and route), once applied. */
   readonly #appRecords = new Map<string, OwnerReference>();
+  /** Each version's scheduled-socket token, from its last apply (read back from its Secret after a restart). */
+  readonly #scheduledTokens = new Map<string, string>();
   /** The route last published per app, so an unchanged one costs no API call. */
   readonly #routes = new Map<string, string>();
   #started: Promise<void> | undefined;
@@ -193,6 +199,7 @@ export class KubernetesDriver implements ClusterDriver, EndpointResolver {
     const record = ownedBy((await this.#api.apply(appRecordManifest(spec))) as never);
     this.#appRecords.set(spec.appId, record);
     const deployment = await this.#api.apply(versionDeployment(spec, record, options));
+    if (spec.crons.length > 0) this.#scheduledTokens.set(spec.deploymentId, scheduledToken(spec));
     // The values go from the control plane into the version's own Secret only.
     const secretValues = spec.secrets ? await fetchSecrets(spec.secrets) : {};
     const children = versionChildren(spec, ownedBy(deployment as never), options, secretValues);
@@ -300,6 +307,50 @@ export class KubernetesDriver implements ClusterDriver, EndpointResolver {
     throw new DriverError('wake_failed', `version ${deploymentId} has no ready pod`, 5_000);
   }
 
+  /**
+   * Delivers a scheduled event to one ready pod of the version, on its
+   * scheduled socket (which the ministry's network policy opens to the
+   * control plane only), with the version's token, and waits for the
+   * handler. Versions are not scaled to zero here: no pod ready is
+   * `unavailable`, and the scheduler records it so.
+   */
+  async runScheduled(request: ScheduledRequest): Promise<ScheduledOutcome> {
+    await this.#start();
+    const [endpoint] = await this.endpoints(request.deploymentId);
+    const token = endpoint ? await this.#scheduledTokenOf(request.deploymentId) : undefined;
+    if (!endpoint || !token) {
+      return {
+        outcome: 'unavailable',
+        message: endpoint
+          ? `version ${request.deploymentId} takes no scheduled events`
+          : `version ${request.deploymentId} has no ready pod`,
+        durationMs: 0,
+      };
+    }
+    return runScheduled(
+      { host: endpoint.host, port: SCHEDULED_PORT, token },
+      { cron: request.cron, scheduledTime: request.scheduledTime },
+    );
+  }
+
+  async #scheduledTokenOf(deploymentId: string): Promise<string | undefined> {
+    const known = this.#scheduledTokens.get(deploymentId);
+    if (known) return known;
+    const metadata = this.#deploymentOf(deploymentId)?.metadata;
+    if (!metadata?.name) return undefined;
+    const secret = await this.#api.read<V1Secret>({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      name: `${metadata.name}-token`,
+      namespace: metadata.namespace,
+    });
+    const encoded = secret?.data?.scheduled;
+    if (!encoded) return undefined;
+    const token = Buffer.from(encoded, 'base64').toString('utf8');
+    this.#scheduledTokens.set(deploymentId, token);
+    return token;
+  }
+
   track(): () => void {
     // The cluster keeps its own accounting; nothing to count here.
     return () => {};
@@ -392,6 +443,7 @@ export class KubernetesDriver implements ClusterDriver, EndpointResolver {
     this.#observed.delete(id);
     this.#published.delete(id);
     this.#observedReady.delete(id);
+    this.#scheduledTokens.delete(id);
     this.#emit({ kind: 'deleted', deploymentId: id, appId: labels[label.appId] ?? '' });
   }
 

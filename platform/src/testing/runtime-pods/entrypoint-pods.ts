@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { onOutputLines } from '@gov/runtime';
+import { SCHEDULED_PORT } from '../../drivers/kubernetes/manifests/ports.ts';
 import { APP_PORT, LIVENESS_PORT } from '../../drivers/kubernetes/manifests/version.ts';
 import type { KubeObject, PodProcess, PodRunner } from '../kubernetes-api-double/index.ts';
 import { arrayAt, isJsonObject } from '../kubernetes-api-double/objects.ts';
@@ -103,6 +104,11 @@ export function runtimeEntrypointPods(options: { graceMs?: number } = {}): Runti
         GOV_LISTEN: `${context.podIp}:${portOf(env.GOV_LISTEN, APP_PORT)}`,
         GOV_LIVENESS_LISTEN: `${context.podIp}:${portOf(env.GOV_LIVENESS_LISTEN, LIVENESS_PORT)}`,
         GOV_WORK_DIR: workDir,
+        ...(env.GOV_SCHEDULED_LISTEN
+          ? {
+              GOV_SCHEDULED_LISTEN: `${context.podIp}:${portOf(env.GOV_SCHEDULED_LISTEN, SCHEDULED_PORT)}`,
+            }
+          : {}),
       },
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -15,7 +15,12 @@ import type { VersionSpec } from '../../driver.ts';
 import { ministryManifests } from './ministry.ts';
 import { routeManifest } from './route.ts';
 import type { Manifest } from './types.ts';
-import { appRecordManifest, versionChildren, versionDeployment } from './version.ts';
+import {
+  appRecordManifest,
+  scheduledToken,
+  versionChildren,
+  versionDeployment,
+} from './version.ts';
 
 /** Every kind the driver writes, with the OpenAPI validator for it. */
 const validators: Record<string, new (data: never) => { validate(): void }> = {
@@ -154,11 +159,12 @@ describe('the manifests the Kubernetes driver writes', () => {
     expect(namespace?.metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
   });
 
-  it('let only the gateway in, and only DNS, the control plane and allowed address blocks out', () => {
+  it('let only the gateway (and the scheduler) in, and only DNS, the control plane and allowed address blocks out', () => {
     const policies = all.filter((m) => m.kind === 'NetworkPolicy').map((m) => m.metadata.name);
     expect(policies).toEqual([
       'gov-default-deny',
       'gov-allow-gateway',
+      'gov-allow-scheduler',
       'gov-allow-platform-egress',
       'gov-egress-policy',
     ]);
@@ -329,5 +335,45 @@ describe('storage bindings in the manifests', () => {
       ports: [{ protocol: 'TCP', port: 8080 }],
     });
     expect(egressOf(ministryManifests(ministry, placement))).toHaveLength(2);
+  });
+});
+
+describe('cron triggers in the manifests', () => {
+  const scheduled: VersionSpec = { ...spec, crons: ['0 3 * * *'] };
+  const deployment = versionDeployment(scheduled, owner, options);
+  const children = versionChildren(
+    scheduled,
+    { ...owner, kind: 'Deployment', apiVersion: 'apps/v1' },
+    options,
+  );
+
+  it('open the scheduled socket on the pod, with its token in the version’s Secret', () => {
+    for (const manifest of [deployment, ...children])
+      expect(() => validate(manifest)).not.toThrow();
+    const container = (
+      deployment as unknown as {
+        spec: { template: { spec: { containers: Array<{ env: unknown[]; ports: unknown[] }> } } };
+      }
+    ).spec.template.spec.containers[0];
+    expect(container?.env).toEqual(
+      expect.arrayContaining([
+        { name: 'GOV_SCHEDULED_LISTEN', value: '0.0.0.0:8082' },
+        { name: 'GOV_SCHEDULED_TOKEN_FILE', value: '/var/run/gov/token/scheduled' },
+      ]),
+    );
+    expect(container?.ports).toContainEqual({
+      name: 'scheduled',
+      containerPort: 8082,
+      protocol: 'TCP',
+    });
+    const token = children.find((c) => c.metadata.name === 'rendez-vous-v12-token') as
+      | (Manifest & { stringData?: Record<string, string> })
+      | undefined;
+    expect(token?.stringData?.scheduled).toBe(scheduledToken(scheduled));
+    // Bound to this version: another version's token opens nothing here.
+    expect(scheduledToken({ ...scheduled, deploymentId: 'dep_other' })).not.toBe(
+      token?.stringData?.scheduled,
+    );
+    expect(JSON.stringify(versionDeployment(spec, owner, options))).not.toContain('SCHEDULED');
   });
 });

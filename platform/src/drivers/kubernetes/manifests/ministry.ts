@@ -5,6 +5,7 @@ import type { IResourceQuota } from 'kubernetes-models/v1/ResourceQuota';
 import type { IServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import type { MinistrySpec } from '../../driver.ts';
 import { label, MANAGED_BY, ministryNamespace } from '../labels.ts';
+import { SCHEDULED_PORT } from './ports.ts';
 import { type Manifest, type PlatformPlacement, typed } from './types.ts';
 
 /** Memory workerd needs beyond the app's heap: the same allowance as the local runtime. */
@@ -116,6 +117,22 @@ export function ministryManifests(spec: MinistrySpec, platform: PlatformPlacemen
           {
             from: [platformPods(platform.gatewayPodLabels)],
             ports: [{ protocol: 'TCP', port: 8080 }],
+          },
+        ],
+      },
+    }),
+    typed<INetworkPolicy>({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: meta('gov-allow-scheduler'),
+      spec: {
+        podSelector: {},
+        policyTypes: ['Ingress'],
+        ingress: [
+          {
+            // Cron triggers: the control plane's scheduler delivers scheduled events.
+            from: [platformPods(platform.controlPlanePodLabels)],
+            ports: [{ protocol: 'TCP', port: SCHEDULED_PORT }],
           },
         ],
       },

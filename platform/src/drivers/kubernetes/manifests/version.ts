@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
@@ -13,11 +14,13 @@ import {
   versionName,
 } from '../labels.ts';
 import { RUNTIME_OVERHEAD_MIB } from './ministry.ts';
+import { SCHEDULED_PORT } from './ports.ts';
 import { type Manifest, type OwnerReference, typed } from './types.ts';
 
 /** Where workerd listens in the pod, and its liveness worker. */
 export const APP_PORT = 8080;
 export const LIVENESS_PORT = 8081;
+
 /** A runtime user with no name in the image: non-root, the restricted standard's requirement. */
 const RUNTIME_UID = 65532;
 /** How long a removed pod keeps serving before it is stopped: endpoints take a moment to update. */
@@ -38,6 +41,26 @@ export interface VersionManifestOptions {
 
 /** Where a pod finds the version's capabilities: the artifact's, and the storage service's. */
 const TOKEN_DIR = '/var/run/gov/token';
+
+/**
+ * The bearer token of a version's scheduled socket: derived from its
+ * artifact capability, which the pod holds already and no other party
+ * does, so the driver can compute it again after a restart.
+ */
+export function scheduledToken(spec: Pick<VersionSpec, 'artifact' | 'deploymentId'>): string {
+  return createHmac('sha256', spec.artifact.token)
+    .update(`scheduled:${spec.deploymentId}`)
+    .digest('hex');
+}
+
+/** The entrypoint's scheduled socket, for a version with cron triggers. */
+function scheduledEnv(spec: VersionSpec) {
+  if (spec.crons.length === 0) return [];
+  return [
+    { name: 'GOV_SCHEDULED_LISTEN', value: `0.0.0.0:${SCHEDULED_PORT}` },
+    { name: 'GOV_SCHEDULED_TOKEN_FILE', value: `${TOKEN_DIR}/scheduled` },
+  ];
+}
 
 /** The entrypoint's storage settings (runtime/src/entrypoint/settings.ts), when the version has bindings. */
 function storageEnv(spec: VersionSpec, options: VersionManifestOptions) {
@@ -168,6 +191,7 @@ export function versionDeployment(
                 { name: 'GOV_WORK_DIR', value: '/tmp/gov' },
                 ...(spec.secrets ? [{ name: 'GOV_SECRETS_DIR', value: SECRETS_DIR }] : []),
                 ...storageEnv(spec, options),
+                ...scheduledEnv(spec),
               ],
               // The runtime's one-line refusal (a tampered artifact) becomes the pod's message.
               terminationMessagePolicy: 'FallbackToLogsOnError',
@@ -178,6 +202,9 @@ export function versionDeployment(
               ports: [
                 { name: 'http', containerPort: APP_PORT, protocol: 'TCP' },
                 { name: 'liveness', containerPort: LIVENESS_PORT, protocol: 'TCP' },
+                ...(spec.crons.length > 0
+                  ? [{ name: 'scheduled', containerPort: SCHEDULED_PORT, protocol: 'TCP' as const }]
+                  : []),
               ],
               resources: { requests: { cpu, memory }, limits: { cpu, memory } },
               readinessProbe: {
@@ -253,6 +280,7 @@ export function versionChildren(
         ...(spec.bindings.length > 0 && options.storage
           ? { storage: options.storage.capability }
           : {}),
+        ...(spec.crons.length > 0 ? { scheduled: scheduledToken(spec) } : {}),
       },
     }),
     ...(spec.secrets
