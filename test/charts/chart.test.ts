@@ -7,6 +7,7 @@ import {
   readBootstrapTokenCommand,
 } from '@gov/platform/container/programs';
 import { describe, expect, it } from 'vitest';
+import { parseStorageSettings } from '../../runtime/src/entrypoint/storage-settings.ts';
 import { helmTemplate, type Manifest, readValuesFile } from './helm-template.ts';
 import { validateManifest } from './kubernetes-schemas.ts';
 
@@ -22,13 +23,15 @@ interface Container {
   name: string;
   image: string;
   command?: string[];
-  volumeMounts?: Array<{ name: string; mountPath: string }>;
+  args?: string[];
+  volumeMounts?: Array<{ name: string; mountPath: string; readOnly?: boolean }>;
   env?: Array<{ name: string; value?: string; valueFrom?: { secretKeyRef?: SecretRef } }>;
   envFrom?: Array<{ configMapRef?: { name: string } }>;
   securityContext?: Record<string, unknown> & {
     capabilities?: { drop?: string[]; add?: string[] };
   };
   resources?: { requests?: Record<string, unknown>; limits?: Record<string, unknown> };
+  startupProbe?: unknown;
   livenessProbe?: unknown;
   readinessProbe?: unknown;
   ports?: Array<{ name: string; containerPort: number }>;
@@ -39,6 +42,8 @@ interface SecretRef {
 }
 interface PodSpec {
   serviceAccountName: string;
+  automountServiceAccountToken?: boolean;
+  terminationGracePeriodSeconds?: number;
   securityContext?: Record<string, unknown>;
   containers: Container[];
   initContainers?: Container[];
@@ -53,6 +58,45 @@ interface DeploymentObject extends Manifest {
       spec: PodSpec;
     };
   };
+}
+interface Claim {
+  metadata: { name: string; labels?: Record<string, string> };
+  spec: {
+    accessModes: string[];
+    storageClassName?: string;
+    resources: { requests: { storage: string } };
+  };
+}
+interface StatefulSetObject extends Manifest {
+  spec: DeploymentObject['spec'] & {
+    serviceName: string;
+    podManagementPolicy?: string;
+    updateStrategy?: { type: string };
+    persistentVolumeClaimRetentionPolicy?: { whenDeleted: string; whenScaled: string };
+    volumeClaimTemplates: Claim[];
+  };
+}
+/** A Deployment or the storage StatefulSet: what pods the chart runs. */
+type Workload = DeploymentObject | StatefulSetObject;
+interface NetworkPolicyPeer {
+  namespaceSelector?: { matchLabels?: Record<string, string> };
+  podSelector?: { matchLabels?: Record<string, string> };
+}
+interface NetworkPolicyObject extends Manifest {
+  spec: {
+    podSelector: { matchLabels: Record<string, string> };
+    policyTypes: string[];
+    ingress?: Array<{
+      from: NetworkPolicyPeer[];
+      ports: Array<{ protocol: string; port: number }>;
+    }>;
+    egress?: unknown[];
+  };
+}
+interface StorageValues {
+  port: number;
+  persistence: { size: string; storageClassName: string };
+  key: { existingSecret: string; key: string };
 }
 interface Rule {
   apiGroups: string[];
@@ -77,8 +121,8 @@ function renderScenario(values: Array<Record<string, unknown>>) {
   return { ...rendered, objects, of, named };
 }
 
-/** What a Deployment's containers see: the ConfigMaps' data and the Secrets' references. */
-function environment(r: ReturnType<typeof renderScenario>, deployment: DeploymentObject) {
+/** What a workload's containers see: the ConfigMaps' data and the Secrets' references. */
+function environment(r: ReturnType<typeof renderScenario>, deployment: Workload) {
   const container = deployment.spec.template.spec.containers[0] as Container;
   const plain: Record<string, string> = {};
   for (const from of container.envFrom ?? []) {
@@ -104,6 +148,9 @@ describe.each(scenarios)('charts/gov-platform with $name', ({ values }) => {
   const deployments = r.of<DeploymentObject>('Deployment');
   const controlPlane = r.named<DeploymentObject>('Deployment', 'gov-control-plane');
   const gateway = r.named<DeploymentObject>('Deployment', 'gov-gateway');
+  const storage = r.named<StatefulSetObject>('StatefulSet', 'gov-storage');
+  const workloads: Workload[] = [...deployments, ...r.of<StatefulSetObject>('StatefulSet')];
+  const storageValues = (r.values as { storage: StorageValues }).storage;
 
   it('renders every object valid against the Kubernetes OpenAPI schemas, with no unknown field', () => {
     expect(r.objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(
@@ -120,12 +167,16 @@ describe.each(scenarios)('charts/gov-platform with $name', ({ values }) => {
         'Ingress/gov-gateway',
         'NetworkPolicy/gov-control-plane',
         'NetworkPolicy/gov-gateway',
+        'NetworkPolicy/gov-storage',
         'PodDisruptionBudget/gov-control-plane',
         'PodDisruptionBudget/gov-gateway',
         'Service/gov-control-plane',
         'Service/gov-gateway',
+        'Service/gov-storage',
         'ServiceAccount/gov-control-plane',
         'ServiceAccount/gov-gateway',
+        'ServiceAccount/gov-storage',
+        'StatefulSet/gov-storage',
       ].sort(),
     );
     for (const object of r.objects) validateManifest(object);
@@ -152,7 +203,10 @@ describe.each(scenarios)('charts/gov-platform with $name', ({ values }) => {
   });
 
   it('runs every container non-root, read-only, unprivileged, with no capability, under RuntimeDefault seccomp', () => {
-    for (const d of deployments) {
+    expect(workloads.map((w) => w.metadata.name).sort()).toEqual(
+      ['gov-control-plane', 'gov-gateway', 'gov-storage'].sort(),
+    );
+    for (const d of workloads) {
       const pod = d.spec.template.spec;
       expect(pod.securityContext).toMatchObject({
         runAsNonRoot: true,
@@ -169,14 +223,23 @@ describe.each(scenarios)('charts/gov-platform with $name', ({ values }) => {
         });
         expect(c.securityContext?.capabilities?.add).toBeUndefined();
       }
-      // Only scratch space is writable, and nothing from the node is mounted.
-      for (const v of pod.volumes ?? [])
-        expect(Object.keys(v).sort()).toEqual(['emptyDir', 'name']);
+      // Only scratch space is writable (and the storage service's claimed
+      // volume, from its claim template), Secrets are mounted read-only, and
+      // nothing from the node is mounted.
+      for (const v of pod.volumes ?? []) {
+        const [source, ...more] = Object.keys(v).filter((k) => k !== 'name');
+        expect(more, `${d.metadata.name} volume ${v.name}`).toEqual([]);
+        expect(['emptyDir', 'secret'], `${d.metadata.name} volume ${v.name}`).toContain(source);
+        const mounts = pod.containers.flatMap((c) => c.volumeMounts ?? []);
+        for (const m of mounts.filter((mount) => mount.name === v.name && source === 'secret')) {
+          expect(m.readOnly, `${d.metadata.name} mount ${m.mountPath}`).toBe(true);
+        }
+      }
     }
   });
 
-  it('gives every Deployment probes, requests and limits', () => {
-    for (const d of deployments) {
+  it('gives every Deployment and the StatefulSet probes, requests and limits', () => {
+    for (const d of workloads) {
       for (const c of d.spec.template.spec.containers) {
         expect(c.livenessProbe, `${d.metadata.name} liveness`).toBeDefined();
         expect(c.readinessProbe, `${d.metadata.name} readiness`).toBeDefined();
@@ -203,9 +266,12 @@ describe.each(scenarios)('charts/gov-platform with $name', ({ values }) => {
         );
       }
     }
-    for (const d of deployments) {
+    for (const d of workloads) {
       for (const e of d.spec.template.spec.containers.flatMap((c) => c.env ?? [])) {
-        if (secretNames.test(e.name)) expect(e.valueFrom?.secretKeyRef, e.name).toBeDefined();
+        // A *_FILE variable names a file mounted from a Secret, not the secret.
+        if (secretNames.test(e.name) && !e.name.endsWith('_FILE')) {
+          expect(e.valueFrom?.secretKeyRef, e.name).toBeDefined();
+        }
       }
     }
     const v = r.values as {
@@ -218,7 +284,7 @@ describe.each(scenarios)('charts/gov-platform with $name', ({ values }) => {
     });
   });
 
-  it('gives the gateway one secret, the internal one, and the control plane the five it needs', () => {
+  it('gives the gateway one secret, the internal one, the control plane the six it needs and the storage service none in its environment', () => {
     expect(Object.keys(environment(r, gateway).secrets)).toEqual(['GOV_INTERNAL_SECRET']);
     expect(Object.keys(environment(r, controlPlane).secrets).sort()).toEqual(
       [
@@ -227,8 +293,11 @@ describe.each(scenarios)('charts/gov-platform with $name', ({ values }) => {
         'GOV_INTERNAL_SECRET',
         'GOV_MASTER_KEY',
         'GOV_OIDC_CLIENT_SECRET',
+        'GOV_STORAGE_KEY',
       ].sort(),
     );
+    // The storage service reads its one secret from a mounted file.
+    expect(environment(r, storage).secrets).toEqual({});
   });
 
   it('configures both processes so that the platform accepts the configuration', () => {
@@ -250,6 +319,10 @@ describe.each(scenarios)('charts/gov-platform with $name', ({ values }) => {
     expect(cp.internalApiUrl).toBe('http://gov-control-plane.gov-prod.svc:7070');
     expect(cp.kubernetes.platformNamespace).toBe('gov-prod');
     expect(cp.kubernetes.runtimeImage).toMatch(/\/gov\/runtime:/);
+    expect(cp.kubernetes.storage).toEqual({
+      url: `http://gov-storage.gov-prod.svc:${storageValues.port}`,
+      key: 'x'.repeat(48),
+    });
     // The gateway reads the same configuration without the OIDC client secret.
     expect(loadConfig(fill(environment(r, gateway)))).toMatchObject({ driver: 'kubernetes' });
   });
@@ -325,20 +398,46 @@ describe.each(scenarios)('charts/gov-platform with $name', ({ values }) => {
       ]);
       r.named('ServiceAccount', sa);
     }
+    // The storage service calls no Kubernetes API: an account of its own,
+    // bound to nothing, whose token is never mounted.
+    const storageAccount = storage.spec.template.spec.serviceAccountName;
+    expect(storageAccount).toBe('gov-storage');
+    expect(
+      r.named<Manifest & { automountServiceAccountToken?: boolean }>(
+        'ServiceAccount',
+        storageAccount,
+      ).automountServiceAccountToken,
+    ).toBe(false);
+    expect(storage.spec.template.spec.automountServiceAccountToken).toBe(false);
+    for (const binding of r.of<Manifest & { subjects: Array<{ name: string }> }>(
+      'ClusterRoleBinding',
+    )) {
+      expect(binding.subjects.map((s) => s.name)).not.toContain(storageAccount);
+    }
   });
 
   it('points Services, PodDisruptionBudgets and NetworkPolicies at the right pods', () => {
-    for (const d of deployments) {
+    for (const d of workloads) {
       const pods = d.spec.template.metadata.labels;
       // The labels ministries' NetworkPolicies admit the platform's pods by
-      // (PlatformPlacement in platform/src/drivers/select-driver.ts).
+      // (PlatformPlacement in platform/src/drivers/select-driver.ts; for the
+      // storage pods, exactly these two labels).
       expect(pods).toMatchObject({
         'app.kubernetes.io/part-of': 'gov-platform',
         'app.kubernetes.io/component': d.metadata.name.replace('gov-', ''),
       });
       expect(matches(d.spec.selector.matchLabels, pods)).toBe(true);
-      const other = deployments.find((o) => o !== d)?.spec.template.metadata.labels ?? {};
-      for (const kind of ['Service', 'PodDisruptionBudget', 'NetworkPolicy']) {
+      for (const other of workloads.filter((o) => o !== d)) {
+        expect(matches(d.spec.selector.matchLabels, other.spec.template.metadata.labels)).toBe(
+          false,
+        );
+      }
+      // No budget for the storage service's single pod (see storage.yaml).
+      const kinds =
+        d.kind === 'StatefulSet'
+          ? ['Service', 'NetworkPolicy']
+          : ['Service', 'PodDisruptionBudget', 'NetworkPolicy'];
+      for (const kind of kinds) {
         if (kind === 'NetworkPolicy' && r.of(kind).length === 0) continue;
         const o = r.named<
           Manifest & {
@@ -351,12 +450,168 @@ describe.each(scenarios)('charts/gov-platform with $name', ({ values }) => {
           matches(selector as Record<string, string>, pods),
           `${kind} ${d.metadata.name}`,
         ).toBe(true);
-        expect(
-          matches(selector as Record<string, string>, other),
-          `${kind} ${d.metadata.name}`,
-        ).toBe(false);
+        for (const other of workloads.filter((o) => o !== d)) {
+          expect(
+            matches(selector as Record<string, string>, other.spec.template.metadata.labels),
+            `${kind} ${d.metadata.name} selects ${other.metadata.name}`,
+          ).toBe(false);
+        }
       }
     }
+  });
+
+  it('runs the storage service: the runtime image as `storage`, one pod, its data on a claimed volume', () => {
+    expect(storage.spec.replicas).toBe(1);
+    expect(storage.spec.serviceName).toBe('gov-storage');
+    expect(storage.spec.podManagementPolicy).toBe('OrderedReady');
+    expect(storage.spec.updateStrategy).toEqual({ type: 'RollingUpdate' });
+    expect(storage.spec.persistentVolumeClaimRetentionPolicy).toEqual({
+      whenDeleted: 'Retain',
+      whenScaled: 'Retain',
+    });
+    const pod = storage.spec.template.spec;
+    expect(pod.terminationGracePeriodSeconds).toBe(30);
+    // fsGroup: the claimed volume is writable by the pod's group.
+    expect(pod.securityContext).toMatchObject({
+      fsGroup: expect.any(Number),
+      fsGroupChangePolicy: 'OnRootMismatch',
+    });
+    expect(pod.containers).toHaveLength(1);
+    const container = pod.containers[0] as Container;
+    // The image apps run in; its entrypoint runs the storage service.
+    expect(container.image).toBe(environment(r, controlPlane).plain.GOV_RUNTIME_IMAGE);
+    expect(container.command).toBeUndefined();
+    expect(container.args).toEqual(['storage']);
+    const env = environment(r, storage).plain;
+    expect(env).toEqual({
+      GOV_STORAGE_LISTEN: `0.0.0.0:${storageValues.port}`,
+      GOV_STORAGE_DATA_DIR: '/var/lib/gov-storage',
+      GOV_STORAGE_KEY_FILE: '/var/run/gov/storage-key/storage-key',
+      GOV_WORK_DIR: '/tmp/gov',
+    });
+    // The runtime's own reading of these settings accepts them.
+    expect(parseStorageSettings(env)).toMatchObject({
+      listenAddress: env.GOV_STORAGE_LISTEN,
+      dataDir: env.GOV_STORAGE_DATA_DIR,
+      keyFile: env.GOV_STORAGE_KEY_FILE,
+      workDir: env.GOV_WORK_DIR,
+    });
+    expect(container.ports).toEqual([
+      { name: 'http', containerPort: storageValues.port, protocol: 'TCP' },
+    ]);
+    for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe'] as const) {
+      expect(container[probe], probe).toMatchObject({
+        tcpSocket: { port: 'http' },
+      });
+    }
+
+    // Written to: the claimed volume and an emptyDir; read: the key, from its Secret.
+    const mounts = Object.fromEntries((container.volumeMounts ?? []).map((m) => [m.mountPath, m]));
+    expect(Object.keys(mounts).sort()).toEqual(
+      ['/tmp/gov', '/var/lib/gov-storage', '/var/run/gov/storage-key'].sort(),
+    );
+    const volume = (mountPath: string) =>
+      (pod.volumes ?? []).find((v) => v.name === mounts[mountPath]?.name);
+    expect(mounts['/var/lib/gov-storage']?.name).toBe('data');
+    expect(volume('/var/lib/gov-storage')).toBeUndefined();
+    expect(volume('/tmp/gov')).toHaveProperty('emptyDir');
+    expect(mounts['/var/run/gov/storage-key']?.readOnly).toBe(true);
+    expect(volume('/var/run/gov/storage-key')).toEqual({
+      name: 'storage-key',
+      secret: {
+        secretName: storageValues.key.existingSecret,
+        items: [{ key: storageValues.key.key, path: 'storage-key' }],
+        defaultMode: 0o440,
+      },
+    });
+
+    // The claim template, under the mount's volume name.
+    expect(storage.spec.volumeClaimTemplates).toEqual([
+      {
+        metadata: {
+          name: 'data',
+          // Selector labels only: a claim template is fixed at install, and
+          // the chart's version changes.
+          labels: storage.spec.selector.matchLabels,
+        },
+        spec: {
+          accessModes: ['ReadWriteOnce'],
+          ...(storageValues.persistence.storageClassName
+            ? { storageClassName: storageValues.persistence.storageClassName }
+            : {}),
+          resources: { requests: { storage: storageValues.persistence.size } },
+        },
+      },
+    ]);
+  });
+
+  it('gives the control plane the storage Service’s URL in the release namespace and the storage key from its Secret', () => {
+    const cp = environment(r, controlPlane);
+    const url = new URL(cp.plain.GOV_STORAGE_URL ?? '');
+    expect(url.href).toBe(`http://gov-storage.gov-prod.svc:${storageValues.port}/`);
+    const [serviceName, namespace] = url.hostname.split('.');
+    const service = r.named<
+      Manifest & {
+        spec: {
+          type: string;
+          selector: Record<string, string>;
+          ports: Array<{ name: string; port: number; targetPort: string; protocol: string }>;
+        };
+      }
+    >('Service', serviceName ?? '');
+    expect(service.metadata.namespace).toBe(namespace);
+    expect(service.spec.type).toBe('ClusterIP');
+    expect(service.spec.ports).toEqual([
+      { name: 'http', port: Number(url.port), targetPort: 'http', protocol: 'TCP' },
+    ]);
+    expect(matches(service.spec.selector, storage.spec.template.metadata.labels)).toBe(true);
+    // The same Secret and key as the storage pod's key file.
+    expect(cp.secrets.GOV_STORAGE_KEY).toEqual({
+      name: storageValues.key.existingSecret,
+      key: storageValues.key.key,
+    });
+    // The gateway has no business with the storage service.
+    const gw = environment(r, gateway);
+    expect(
+      Object.keys({ ...gw.plain, ...gw.secrets }).filter((k) => k.startsWith('GOV_STORAGE')),
+    ).toEqual([]);
+  });
+
+  it('admits only apps’ pods and the control plane to the storage service, on its port, and lets it out nowhere', () => {
+    const policy = r.named<NetworkPolicyObject>('NetworkPolicy', 'gov-storage');
+    expect(policy.spec.policyTypes.sort()).toEqual(['Egress', 'Ingress']);
+    expect(policy.spec.egress ?? []).toEqual([]);
+    const v = r.values as { networkPolicy: { appNamespaceLabels: Record<string, string> } };
+    expect(policy.spec.ingress).toEqual([
+      {
+        from: [
+          // App pods, as the driver labels them, in namespaces it labels.
+          {
+            namespaceSelector: { matchLabels: v.networkPolicy.appNamespaceLabels },
+            podSelector: { matchLabels: { 'app.kubernetes.io/managed-by': 'gov-platform' } },
+          },
+          // The control plane's pods, in the release namespace.
+          { podSelector: { matchLabels: controlPlane.spec.selector.matchLabels } },
+        ],
+        ports: [{ protocol: 'TCP', port: storageValues.port }],
+      },
+    ]);
+    // App pods are the driver's (labelled managed-by=gov-platform), never
+    // the platform's own pods, which Helm manages; of those, the control
+    // plane's only are admitted.
+    const [apps, platform] = policy.spec.ingress?.[0]?.from ?? [];
+    const selected = (peer: NetworkPolicyPeer | undefined) =>
+      workloads
+        .filter((w) =>
+          matches(peer?.podSelector?.matchLabels ?? {}, w.spec.template.metadata.labels),
+        )
+        .map((w) => w.metadata.name);
+    expect(selected(apps)).toEqual([]);
+    expect(selected(platform)).toEqual(['gov-control-plane']);
+    // The control plane's own policy leaves its egress open: its calls reach the storage pods.
+    expect(
+      r.named<NetworkPolicyObject>('NetworkPolicy', 'gov-control-plane').spec.policyTypes,
+    ).toEqual(['Ingress']);
   });
 
   it('routes the Ingresses to the Services, one wildcard host per ministry for citizens', () => {
@@ -418,6 +673,51 @@ describe('charts/gov-platform across values', () => {
     expect(cp.plain.GOV_OIDC_ISSUER).toBe('https://sso.gouv.ml/realms/agents-publics');
     expect(cp.plain.GOV_RUNTIME_IMAGE).toBe('registry.sante.gouv.example/gov/runtime:1.4.2');
     expect(cp.plain.GOV_MAX_BUNDLE_BYTES).toBe('20971520');
+    expect(cp.plain.GOV_STORAGE_URL).toBe('http://gov-storage.gov-prod.svc:9090');
+    expect(cp.secrets.GOV_STORAGE_KEY).toEqual({ name: 'gov-storage-hmac', key: 'secret' });
+    const storage = r.named<StatefulSetObject>('StatefulSet', 'gov-storage');
+    expect(storage.spec.replicas).toBe(1);
+    expect(storage.spec.template.spec.containers[0]?.image).toBe(
+      'registry.sante.gouv.example/gov/runtime:1.4.2',
+    );
+    expect(storage.spec.volumeClaimTemplates[0]?.spec).toMatchObject({
+      storageClassName: 'ceph-rbd-retain',
+      resources: { requests: { storage: '200Gi' } },
+    });
+    expect(storage.spec.template.spec).toMatchObject({
+      nodeSelector: { 'node-role.gouv.ml/platform': 'true' },
+      imagePullSecrets: [{ name: 'gov-registry' }],
+    });
+  });
+
+  it('leaves out the storage service, and the control plane’s GOV_STORAGE_* settings, when disabled', () => {
+    for (const values of [
+      [{ storage: { enabled: false } }],
+      [production, { storage: { enabled: false } }],
+    ]) {
+      const r = renderScenario(values);
+      for (const object of r.objects) validateManifest(object);
+      expect(r.of('StatefulSet')).toEqual([]);
+      expect(
+        r.objects
+          .filter((o) => o.metadata.labels?.['app.kubernetes.io/component'] === 'storage')
+          .map((o) => `${o.kind}/${o.metadata.name}`),
+      ).toEqual([]);
+      expect(r.objects.map((o) => o.metadata.name)).not.toContain('gov-storage');
+      const controlPlane = r.named<DeploymentObject>('Deployment', 'gov-control-plane');
+      const cp = environment(r, controlPlane);
+      expect(
+        Object.keys({ ...cp.plain, ...cp.secrets }).filter((k) => k.startsWith('GOV_STORAGE')),
+      ).toEqual([]);
+      // The platform then runs without a storage service, and refuses such bindings.
+      const config = loadConfig({
+        ...cp.plain,
+        ...Object.fromEntries(Object.keys(cp.secrets).map((k) => [k, 'x'.repeat(48)])),
+        DATABASE_URL: 'postgres://gov:pw@db:5432/gov',
+      });
+      expect(config.kubernetes.storage).toBeNull();
+      expect(r.notes).not.toMatch(/storage/);
+    }
   });
 
   it('rolls the pods when a setting changes', () => {
@@ -442,9 +742,16 @@ describe('charts/gov-platform across values', () => {
       'gov-kms-master',
       'gov-internal-capabilities',
       'gov-audit-ed25519',
+      'gov-storage-hmac',
     ]) {
       expect(notes).toContain(secret);
     }
+    // How to make the storage key, and whose job its data's backups are.
+    expect(notes).toContain(
+      'create secret generic gov-storage-hmac --from-literal=secret="$(openssl rand -hex 32)"',
+    );
+    expect(notes).toContain('data-gov-storage-0');
+    expect(notes).toMatch(/Backing it up is yours/);
     // The image has no shell and no cat: its own Node reads the bootstrap
     // token (platform/container/image.test.ts runs this command).
     const [node, flag, script] = readBootstrapTokenCommand('/var/lib/gov');

@@ -1,5 +1,6 @@
 import * as clientNode from '@kubernetes/client-node';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
@@ -25,6 +26,7 @@ const KINDS: Record<string, Kind> = {
   'v1/Service': { model: Service, clientModel: 'V1Service' },
   'v1/ServiceAccount': { model: ServiceAccount, clientModel: 'V1ServiceAccount' },
   'apps/v1/Deployment': { model: Deployment, clientModel: 'V1Deployment' },
+  'apps/v1/StatefulSet': { model: StatefulSet, clientModel: 'V1StatefulSet' },
   'policy/v1/PodDisruptionBudget': {
     model: PodDisruptionBudget,
     clientModel: 'V1PodDisruptionBudget',

@@ -56,6 +56,26 @@ describe('charts/gov-platform refuses bad values before rendering', () => {
       '- ingress.gateway.ministries: must NOT have fewer than 1 items',
     ],
     [
+      'an unknown key under storage (its replicas are not a value)',
+      { storage: { replicas: 2 } },
+      '- storage.replicas: is not a value of this chart',
+    ],
+    [
+      'a storage volume size that is not a quantity',
+      { storage: { persistence: { size: '20GB' } } },
+      '- storage.persistence.size: must match pattern',
+    ],
+    [
+      'no storage key Secret name',
+      { storage: { key: { existingSecret: '' } } },
+      '- storage.key.existingSecret: must not be empty',
+    ],
+    [
+      'a storage port that needs a capability',
+      { storage: { port: 443 } },
+      '- storage.port: must be >= 1024',
+    ],
+    [
       'a pull policy Kubernetes does not know',
       { image: { pullPolicy: 'Sometimes' } },
       '- image.pullPolicy: must be one of Always, IfNotPresent, Never',

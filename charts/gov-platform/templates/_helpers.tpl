@@ -6,14 +6,21 @@ variables but `$`, no functions but include, quote, default, toYaml,
 nindent and sha256sum.
 */ -}}
 
-{{- /* Object names: <release>-control-plane and <release>-gateway. Service
-names are DNS labels (63 characters), so release names stay within 49. */ -}}
+{{- /* Object names: <release>-control-plane, <release>-gateway and
+<release>-storage. Service names are DNS labels (63 characters), so release
+names stay within 49; with the storage service, within 44: a StatefulSet's
+pods carry controller-revision-hash=<name>-<10-character hash>, a label
+value of 63 characters at most, so its name stays within 52. */ -}}
 {{- define "gov.controlPlane.name" -}}
 {{ .Release.Name }}-control-plane
 {{- end }}
 
 {{- define "gov.gateway.name" -}}
 {{ .Release.Name }}-gateway
+{{- end }}
+
+{{- define "gov.storage.name" -}}
+{{ .Release.Name }}-storage
 {{- end }}
 
 {{- /* Labels on every object of the release. */ -}}
@@ -43,14 +50,36 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/component: gateway
 {{- end }}
 
+{{- /* The storage pods: the driver's egress policies in ministries'
+namespaces let app pods out to exactly component=storage and
+part-of=gov-platform in the release namespace (STORAGE_POD_LABELS in
+platform/src/drivers/select-driver.ts). */ -}}
+{{- define "gov.storage.selectorLabels" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: storage
+{{- end }}
+
 {{- define "gov.image" -}}
 "{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}"
+{{- end }}
+
+{{- /* The image apps run in, and the storage service too (unquoted). */ -}}
+{{- define "gov.runtimeImage" -}}
+{{ .Values.runtimeImage.repository }}:{{ .Values.runtimeImage.tag | default .Chart.AppVersion }}
 {{- end }}
 
 {{- /* The control plane's URL inside the cluster, from any namespace: the
 gateway and ministries' app pods (which fetch their code there) use it. */ -}}
 {{- define "gov.internalApiUrl" -}}
 http://{{ include "gov.controlPlane.name" . }}.{{ .Release.Namespace }}.svc:{{ .Values.controlPlane.port }}
+{{- end }}
+
+{{- /* The storage service's URL, from any namespace: the control plane
+calls it, and the driver gives app pods its host and port
+(GOV_STORAGE_ADDRESS) and opens their egress to its port. */ -}}
+{{- define "gov.storage.url" -}}
+http://{{ include "gov.storage.name" . }}.{{ .Release.Namespace }}.svc:{{ .Values.storage.port }}
 {{- end }}
 
 {{- /* Settings both processes read (platform/src/config.ts; with
@@ -68,7 +97,7 @@ GOV_BASE_DOMAIN: {{ .Values.baseDomain | quote }}
 GOV_PUBLIC_GATEWAY_URL: {{ .Values.publicGatewayUrl | quote }}
 GOV_INTERNAL_API_URL: {{ include "gov.internalApiUrl" . | quote }}
 GOV_PLATFORM_NAMESPACE: {{ .Release.Namespace | quote }}
-GOV_RUNTIME_IMAGE: "{{ .Values.runtimeImage.repository }}:{{ .Values.runtimeImage.tag | default .Chart.AppVersion }}"
+GOV_RUNTIME_IMAGE: "{{ include "gov.runtimeImage" . }}"
 {{- if .Values.tuning }}
 {{ toYaml .Values.tuning }}
 {{- end }}
@@ -82,10 +111,14 @@ GOV_PUBLIC_API_URL: {{ .Values.publicApiUrl | quote }}
 GOV_OIDC_ISSUER: {{ .Values.oidc.issuer | quote }}
 GOV_OIDC_CLIENT_ID: {{ .Values.oidc.clientId | quote }}
 GOV_OIDC_CLI_CLIENT_ID: {{ .Values.oidc.cliClientId | quote }}
+{{- if .Values.storage.enabled }}
+GOV_STORAGE_URL: {{ include "gov.storage.url" . | quote }}
+{{- end }}
 {{- end }}
 
-{{- /* Pod and container security: the same for both processes and not
-values, so no install can weaken them. Meets the "restricted" Pod Security
+{{- /* Pod and container security: the same for every pod of the chart
+(the control plane, the gateway, the storage service) and not values, so
+no install can weaken them. Meets the "restricted" Pod Security
 Standard. */ -}}
 {{- /* Ids through toYaml: Helm reads values files' numbers as float64 and
 prints 1000000 or more in exponent form (helm/helm#1707); toYaml does not. */ -}}
