@@ -367,6 +367,8 @@ describe.each(scenarios)('charts/gov-platform with $name', ({ values }) => {
       ...['core/pods', 'core/events', 'discovery.k8s.io/endpointslices'].flatMap((res) =>
         read.map((v) => `${res}:${v}`),
       ),
+      // `gov logs`: the containers' output, read only.
+      'core/pods/log:get',
     ];
     const controlPlaneGrants = grants('gov-prod-gov-control-plane');
     expect(new Set(controlPlaneGrants).size).toBe(controlPlaneGrants.length);

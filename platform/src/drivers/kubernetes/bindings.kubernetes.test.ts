@@ -174,6 +174,7 @@ const registry = `export default {
       await env.DB.prepare('INSERT INTO demandes (id, nom) VALUES (?, ?)').bind(id, 'Awa Traoré').run();
       await env.RECUS.put(id, 'Demande enregistrée');
       await env.PIECES.put(id + '.pdf', 'formulaire scanné');
+      console.log('demande enregistrée', id);
       return new Response('ok', { status: 201 });
     }
     const id = url.searchParams.get('id');
@@ -295,6 +296,30 @@ describe('storage bindings on Kubernetes (API server double, real pods and stora
         ports: [{ protocol: 'TCP', port: 8082 }],
       },
     ]);
+  });
+
+  it('shows the app’s output in its logs, read from its pods (gov logs)', async () => {
+    await expect
+      .poll(
+        async () =>
+          (await call('GET', '/v1/ministries/interieur/apps/etat-civil/logs')).json.logs.map(
+            (l: { kind: string; message: string }) => `${l.kind}: ${l.message}`,
+          ),
+        { timeout: 10_000 },
+      )
+      .toEqual(expect.arrayContaining(['console: demande enregistrée ML-2026-001']));
+    const { logs } = (await call('GET', '/v1/ministries/interieur/apps/etat-civil/logs')).json;
+    expect(logs[0]).toMatchObject({
+      kind: 'platform',
+      message: expect.stringMatching(/^gov-runtime: starting/),
+    });
+    // A follow from the newest line gets nothing new until the app writes again.
+    const newest = logs[logs.length - 1].id;
+    const after = await call(
+      'GET',
+      `/v1/ministries/interieur/apps/etat-civil/logs?after=${encodeURIComponent(newest)}`,
+    );
+    expect(after.json.logs).toEqual([]);
   });
 
   it('keeps the data when the storage pod is replaced', async () => {

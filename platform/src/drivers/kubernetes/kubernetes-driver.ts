@@ -1,3 +1,4 @@
+import type { AppLogEntry } from '@gov/contract';
 import { fetchSecrets, runScheduled, type ScheduledOutcome } from '@gov/runtime';
 import {
   AppsV1Api,
@@ -20,6 +21,7 @@ import {
   type DriverWatchEvent,
   type Endpoint,
   type EndpointResolver,
+  type LogQuery,
   type MinistrySpec,
   type ObservedVersion,
   type ProvidedBindings,
@@ -29,6 +31,7 @@ import {
   type VersionSpec,
   type Watch,
 } from '../driver.ts';
+import { logKindOf } from '../log-kind.ts';
 import { KubeApi } from './kube-api.ts';
 import { appRecordName, label, managedSelector, ministryNamespace, versionName } from './labels.ts';
 import { ministryManifests } from './manifests/ministry.ts';
@@ -43,6 +46,7 @@ import {
   versionDeployment,
 } from './manifests/version.ts';
 import { observeVersion } from './observe.ts';
+import { podLogEntries, selectLogs } from './pod-logs.ts';
 import { providedOnKubernetes } from './provides.ts';
 
 export interface KubernetesDriverOptions {
@@ -73,6 +77,8 @@ interface Informer<T extends KubernetesObject> {
 }
 
 const RESTART_AFTER_ERROR_MS = 1_000;
+/** What `gov logs` reads of one pod at most: the kubelet's log API cuts there. */
+const POD_LOG_BYTES = 4 * 1024 * 1024;
 const WAKE_POLL_MS = 100;
 
 /**
@@ -98,6 +104,7 @@ export class KubernetesDriver implements ClusterDriver, EndpointResolver {
   readonly #deployments: Informer<V1Deployment>;
   readonly #pods: Informer<V1Pod>;
   readonly #slices: Informer<V1EndpointSlice>;
+  readonly #core: CoreV1Api;
   readonly #listeners = new Set<(event: DriverWatchEvent) => void>();
   readonly #observed = new Map<string, ObservedVersion>();
   readonly #published = new Map<string, string>();
@@ -126,6 +133,7 @@ export class KubernetesDriver implements ClusterDriver, EndpointResolver {
     this.#api = new KubeApi(kc, this.#log);
     const apps = kc.makeApiClient(AppsV1Api);
     const core = kc.makeApiClient(CoreV1Api);
+    this.#core = core;
     const discovery = kc.makeApiClient(DiscoveryV1Api);
     this.#deployments = makeInformer(
       kc,
@@ -349,6 +357,44 @@ export class KubernetesDriver implements ClusterDriver, EndpointResolver {
     const token = Buffer.from(encoded, 'base64').toString('utf8');
     this.#scheduledTokens.set(deploymentId, token);
     return token;
+  }
+
+  /**
+   * An app's logs, as `kubectl logs` reads them: the output of each of its
+   * pods' containers the kubelet still keeps (a removed pod's goes with it;
+   * a cluster's log collector keeps them longer), merged oldest first.
+   * Requests are not among them: the gateway meters them, the app's pods
+   * do not see them.
+   */
+  async readLogs(query: LogQuery): Promise<AppLogEntry[]> {
+    await this.#start();
+    const pods = this.#pods.list().filter((p) => p.metadata?.labels?.[label.appId] === query.appId);
+    const sinceSeconds =
+      query.sinceMs === undefined
+        ? undefined
+        : Math.max(1, Math.ceil((Date.now() - query.sinceMs) / 1000));
+    const perPod = await Promise.all(
+      pods.map(async (pod) => {
+        const name = pod.metadata?.name ?? '';
+        const text = await this.#core
+          .readNamespacedPodLog({
+            name,
+            namespace: pod.metadata?.namespace ?? '',
+            container: 'app',
+            timestamps: true,
+            limitBytes: POD_LOG_BYTES,
+            ...(sinceSeconds === undefined ? {} : { sinceSeconds }),
+          })
+          // A pod not started yet has no log: nothing to show, not an outage.
+          .catch(() => '');
+        return podLogEntries(text, {
+          pod: name,
+          deploymentId: pod.metadata?.labels?.[label.deploymentId] ?? '',
+          kindOf: logKindOf,
+        });
+      }),
+    );
+    return selectLogs(perPod.flat(), query);
   }
 
   track(): () => void {

@@ -20,7 +20,7 @@ export const logsQuery = z.strictObject({
   since: sinceSchema.optional(),
   after: z
     .string()
-    .regex(/^\d{13}-\d{6}$/, 'after is the id of a log line')
+    .regex(/^\d{13}-\d{6}(?:-[0-9a-f]{8})?$/, 'after is the id of a log line')
     .optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(200),
 });

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { apiErrors, KubernetesApiError } from './api-error.ts';
+import type { PodLogLine } from './controllers/pod-runner.ts';
 import type { DeleteOptions } from './deletion.ts';
 import {
   apiGroupDocument,
@@ -26,11 +27,15 @@ export interface HandlerParts {
   registry: Registry;
   watches: WatchHub;
   faults: FaultInjector;
+  /** A pod's container output, for the pods/log subresource (none without controllers). */
+  podLogs?: (namespace: string, name: string) => PodLogLine[];
 }
 
 interface Reply {
   code: number;
   body: unknown;
+  /** Sent as text/plain instead of JSON (pods/log). */
+  text?: boolean;
   warnings?: string[];
 }
 
@@ -44,11 +49,35 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 function send(res: ServerResponse, reply: Reply): void {
-  const headers: Record<string, string | string[]> = { 'content-type': 'application/json' };
+  const headers: Record<string, string | string[]> = {
+    'content-type': reply.text ? 'text/plain' : 'application/json',
+  };
   if (reply.warnings?.length)
     headers.warning = reply.warnings.map((w) => `299 - ${JSON.stringify(w)}`);
   res.writeHead(reply.code, headers);
-  res.end(JSON.stringify(reply.body));
+  res.end(reply.text ? String(reply.body) : JSON.stringify(reply.body));
+}
+
+/**
+ * GET pods/<name>/log as the API server answers it: the container's lines,
+ * filtered by sinceSeconds or sinceTime, the last tailLines, each with its
+ * timestamp first when asked, cut at limitBytes.
+ */
+function podLogText(lines: PodLogLine[], query: URLSearchParams, nowMs: number): string {
+  const sinceSeconds = query.get('sinceSeconds');
+  const sinceTime = query.get('sinceTime');
+  const sinceMs = sinceSeconds
+    ? nowMs - Number(sinceSeconds) * 1000
+    : sinceTime
+      ? Date.parse(sinceTime)
+      : undefined;
+  let kept = sinceMs === undefined ? lines : lines.filter((l) => Date.parse(l.at) >= sinceMs);
+  const tail = query.get('tailLines');
+  if (tail !== null) kept = kept.slice(Math.max(0, kept.length - Number(tail)));
+  const timestamps = query.get('timestamps') === 'true';
+  const text = kept.map((l) => `${timestamps ? `${l.at} ` : ''}${l.text}\n`).join('');
+  const limit = query.get('limitBytes');
+  return limit === null ? text : Buffer.from(text).subarray(0, Number(limit)).toString('utf8');
 }
 
 function discovery(pathname: string, host: string): unknown {
@@ -222,6 +251,12 @@ export function createHandler(parts: HandlerParts) {
       throw apiErrors.methodNotAllowed();
     }
 
+    if (subresource === 'log' && type.kind === 'Pod' && name !== undefined) {
+      if (method !== 'GET') throw apiErrors.methodNotAllowed();
+      registry.get(type, namespace, name);
+      const lines = parts.podLogs?.(namespace ?? 'default', name) ?? [];
+      return { code: 200, body: podLogText(lines, query, Date.now()), text: true };
+    }
     if (
       subresource !== undefined &&
       subresource !== 'status' &&

@@ -5,7 +5,12 @@
  */
 export { type KubectlResult, kubeConfigFor, kubectlAgainst, statusOf } from './clients.ts';
 export type { PodBehaviour, PodFate } from './controllers/kubelet.ts';
-export type { PodProcess, PodRunContext, PodRunner } from './controllers/pod-runner.ts';
+export type {
+  PodLogLine,
+  PodProcess,
+  PodRunContext,
+  PodRunner,
+} from './controllers/pod-runner.ts';
 export type { FaultMatch, RecordedRequest } from './faults.ts';
 export type { KubeObject } from './objects.ts';
 export {

@@ -105,7 +105,12 @@ export async function startKubernetesApiDouble(
           options.podRunner,
         );
 
-  const handle = createHandler({ registry, watches, faults });
+  const handle = createHandler({
+    registry,
+    watches,
+    faults,
+    podLogs: (namespace, name) => controllers?.podLogs(namespace, name) ?? [],
+  });
   const server = createServer((req, res) => void handle(req, res));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

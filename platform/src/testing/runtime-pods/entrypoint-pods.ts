@@ -6,7 +6,12 @@ import path from 'node:path';
 import { onOutputLines } from '@gov/runtime';
 import { SCHEDULED_PORT } from '../../drivers/kubernetes/manifests/ports.ts';
 import { APP_PORT, LIVENESS_PORT } from '../../drivers/kubernetes/manifests/version.ts';
-import type { KubeObject, PodProcess, PodRunner } from '../kubernetes-api-double/index.ts';
+import type {
+  KubeObject,
+  PodLogLine,
+  PodProcess,
+  PodRunner,
+} from '../kubernetes-api-double/index.ts';
 import { arrayAt, isJsonObject } from '../kubernetes-api-double/objects.ts';
 import { containerEnvironment } from './pod-env.ts';
 import { materialiseVolumes } from './pod-volumes.ts';
@@ -19,6 +24,9 @@ const RUNTIME_DIR = path.dirname(
 const ENTRYPOINT = path.join(RUNTIME_DIR, 'src', 'entrypoint', 'main.ts');
 /** Lines of output kept for a failing test to print. */
 const MAX_OUTPUT_LINES = 4000;
+
+/** A time as the kubelet stamps log lines: RFC 3339 with nine fraction digits. */
+const rfc3339Nano = (date: Date) => date.toISOString().replace(/\.(\d{3})Z$/, '.$1000000Z');
 
 /** One start of a pod: its process group is the entrypoint's pid. */
 export interface StartedPod {
@@ -123,8 +131,15 @@ export function runtimeEntrypointPods(options: { graceMs?: number } = {}): Runti
     };
     started.push(start);
     say(name, `started at ${context.podIp} as process group ${pgid}`);
-    if (child.stdout) onOutputLines(child.stdout, (line) => say(name, line));
-    if (child.stderr) onOutputLines(child.stderr, (line) => say(name, line));
+    // What the kubelet would keep for pods/log: this container's lines, with their time.
+    const own: PodLogLine[] = [];
+    const keep = (line: string) => {
+      say(name, line);
+      own.push({ at: rfc3339Nano(new Date()), text: line });
+      if (own.length > MAX_OUTPUT_LINES) own.splice(0, own.length - MAX_OUTPUT_LINES);
+    };
+    if (child.stdout) onOutputLines(child.stdout, keep);
+    if (child.stderr) onOutputLines(child.stderr, keep);
     const exited = new Promise<number>((resolve) => {
       child.once('error', (error) => {
         say(name, `cannot start: ${error.message}`);
@@ -158,7 +173,7 @@ export function runtimeEntrypointPods(options: { graceMs?: number } = {}): Runti
       await rm(root, { recursive: true, force: true });
       roots.delete(root);
     });
-    return { exited, stop };
+    return { exited, stop, logs: () => own.slice() };
   };
 
   return {

@@ -23,6 +23,7 @@ import type {
   SqlRequest,
   VersionSpec,
 } from '../../driver.ts';
+import { logKindOf } from '../../log-kind.ts';
 import { AppLogStore } from './log-store.ts';
 import { ObjectLease } from './object-lease.ts';
 import { RunningVersion } from './running-version.ts';
@@ -299,11 +300,7 @@ export class LocalAgent {
       onLog: (line) => {
         this.#logs.add(spec.appId, {
           deploymentId: spec.deploymentId,
-          kind: line.line.startsWith('[gov]')
-            ? 'platform'
-            : /\bUncaught\b/.test(line.line)
-              ? 'exception'
-              : 'console',
+          kind: logKindOf(line.line),
           stream: line.stream,
           message: line.line,
           at: line.at,

@@ -2,7 +2,7 @@ import type { Registry } from '../registry.ts';
 import { DeploymentController } from './deployment-controller.ts';
 import { EndpointSliceController } from './endpoint-slice-controller.ts';
 import { type KubeletTiming, type PodBehaviour, SimulatedKubelet } from './kubelet.ts';
-import type { PodRunner } from './pod-runner.ts';
+import type { PodLogLine, PodRunner } from './pod-runner.ts';
 import { ProcessKubelet } from './process-kubelet.ts';
 import { QuotaStatusController } from './quota-status-controller.ts';
 
@@ -53,6 +53,13 @@ export class ControllerManager {
   }
 
   /** Stops the pods' processes, when they are real; call after stop(). */
+  /** A pod's output where its processes really run; empty for simulated pods, which write nothing. */
+  podLogs(namespace: string, name: string): PodLogLine[] {
+    return this.kubelet instanceof ProcessKubelet
+      ? (this.kubelet.logsOf(namespace, name) ?? [])
+      : [];
+  }
+
   async stopPods(): Promise<void> {
     if (this.kubelet instanceof ProcessKubelet) await this.kubelet.close();
   }

@@ -9,9 +9,18 @@ export interface PodRunContext {
 }
 
 /** A started pod: one process tree standing for all of its containers. */
+/** One line of a container's output as the kubelet keeps it: when it was written, and its text. */
+export interface PodLogLine {
+  /** RFC 3339 with nanoseconds, as `kubectl logs --timestamps` prints it. */
+  at: string;
+  text: string;
+}
+
 export interface PodProcess {
   /** Resolves with the exit code once the pod's main process ends (128 + signal when killed). */
   exited: Promise<number>;
+  /** What the container wrote so far, stdout and stderr together (the pods/log subresource). */
+  logs?(): PodLogLine[];
   /** Stops everything the pod started; resolves once nothing of it runs. */
   stop(): Promise<void>;
 }

@@ -13,7 +13,7 @@ import { requireResourceType } from '../resource-types.ts';
 import { withCondition } from './conditions.ts';
 import { recordEvent } from './events.ts';
 import type { KubeletTiming } from './kubelet.ts';
-import type { PodProcess, PodRunner } from './pod-runner.ts';
+import type { PodLogLine, PodProcess, PodRunner } from './pod-runner.ts';
 import { type ReadinessProbe, readinessProbeOf } from './readiness-probe.ts';
 
 const podType = requireResourceType('Pod');
@@ -36,6 +36,8 @@ interface PodRun {
   /** Bumped at each start: callbacks of an earlier process are ignored. */
   attempt: number;
   process?: PodProcess;
+  /** The last container's, kept after it exits, as `kubectl logs` shows until the next start. */
+  lastProcess?: PodProcess;
   probe?: ReadinessProbe;
   probeTimer?: NodeJS.Timeout;
   probeFailures: number;
@@ -70,6 +72,14 @@ export class ProcessKubelet {
     private readonly timing: KubeletTiming,
     private readonly runner: PodRunner,
   ) {}
+
+  /** A pod's container output (pods/log), or undefined for a pod this kubelet does not know. */
+  logsOf(namespace: string, name: string): PodLogLine[] | undefined {
+    for (const run of this.runs.values()) {
+      if (run.namespace === namespace && run.name === name) return run.lastProcess?.logs?.() ?? [];
+    }
+    return undefined;
+  }
 
   reconcile(nowMs: number): void {
     const pods = this.registry.store
@@ -136,6 +146,7 @@ export class ProcessKubelet {
             return;
           }
           run.process = process;
+          run.lastProcess = process;
           run.phase = 'running';
           run.startedAt = timestamp();
           run.containerId = `containerd://${randomBytes(32).toString('hex')}`;

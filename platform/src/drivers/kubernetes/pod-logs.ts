@@ -1,0 +1,64 @@
+import { createHash } from 'node:crypto';
+import type { AppLogEntry, AppLogKind } from '@gov/contract';
+import type { LogQuery } from '../driver.ts';
+
+/** Lines a reader gets at most in one answer, as on the embedded default. */
+const MAX_LOG_LINES = 1_000;
+const MAX_MESSAGE_CHARS = 8 * 1024;
+
+/**
+ * A sortable id from the kubelet's timestamp (RFC 3339, up to nine fraction
+ * digits, trailing zeros trimmed as Go prints them), the pod and the line:
+ * the same line read twice gets the same id, so `after=<id>` (a follow)
+ * reads what came since and nothing twice.
+ */
+function lineId(at: string, pod: string, text: string): string | undefined {
+  const match = /^(.*T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/.exec(at);
+  if (!match) return undefined;
+  const ms = Date.parse(`${match[1]}${match[3]}`); // whole seconds
+  if (Number.isNaN(ms)) return undefined;
+  const fraction = (match[2] ?? '').padEnd(9, '0');
+  const digest = createHash('sha256').update(`${pod}\n${text}`).digest('hex').slice(0, 8);
+  // The milliseconds (with those of the fraction), then the rest of the
+  // fraction: the embedded default's id shape, with the line's digest after.
+  return `${String(ms + Number(fraction.slice(0, 3))).padStart(13, '0')}-${fraction.slice(3)}-${digest}`;
+}
+
+/** One pod's `kubectl logs --timestamps` text as the app's log entries. */
+export function podLogEntries(
+  text: string,
+  source: { pod: string; deploymentId: string; kindOf: (line: string) => AppLogKind },
+): AppLogEntry[] {
+  const entries: AppLogEntry[] = [];
+  for (const line of text.split('\n')) {
+    const space = line.indexOf(' ');
+    if (space <= 0) continue;
+    const at = line.slice(0, space);
+    const message = line.slice(space + 1);
+    const id = lineId(at, source.pod, message);
+    if (!id) continue;
+    entries.push({
+      id,
+      at: new Date(Date.parse(at)).toISOString(),
+      deploymentId: source.deploymentId,
+      kind: source.kindOf(message),
+      message: message.slice(0, MAX_MESSAGE_CHARS),
+    });
+  }
+  return entries;
+}
+
+/** Entries of several pods merged oldest first, within the query, as the embedded default answers. */
+export function selectLogs(entries: AppLogEntry[], query: LogQuery): AppLogEntry[] {
+  const limit = Math.min(query.limit ?? MAX_LOG_LINES, MAX_LOG_LINES);
+  const seen = new Set<string>();
+  const sorted = entries
+    .filter((e) => (seen.has(e.id) ? false : (seen.add(e.id), true)))
+    .filter((e) => query.sinceMs === undefined || Date.parse(e.at) >= query.sinceMs)
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  if (query.after !== undefined) {
+    const after = query.after;
+    return sorted.filter((e) => e.id > after).slice(0, limit);
+  }
+  return sorted.slice(Math.max(0, sorted.length - limit));
+}
