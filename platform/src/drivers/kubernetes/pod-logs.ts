@@ -51,9 +51,9 @@ export function podLogEntries(
 /** Entries of several pods merged oldest first, within the query, as the embedded default answers. */
 export function selectLogs(entries: AppLogEntry[], query: LogQuery): AppLogEntry[] {
   const limit = Math.min(query.limit ?? MAX_LOG_LINES, MAX_LOG_LINES);
-  const seen = new Set<string>();
-  const sorted = entries
-    .filter((e) => (seen.has(e.id) ? false : (seen.add(e.id), true)))
+  // One line per id: a pod listed twice (a watch replay) shows its lines once.
+  const unique = [...new Map(entries.map((e) => [e.id, e])).values()];
+  const sorted = unique
     .filter((e) => query.sinceMs === undefined || Date.parse(e.at) >= query.sinceMs)
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   if (query.after !== undefined) {
