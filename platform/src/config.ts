@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import type { AppRouting } from './drivers/kubernetes/manifests/route.ts';
+import { hostPort } from './net/host-port.ts';
 
 const port = z.coerce
   .number({ error: 'must be a port number: 0 (any free port) to 65535' })
@@ -85,6 +86,16 @@ const configSchema = z.object({
     .url('GOV_STORAGE_URL is a URL, like http://gov-storage:8080')
     .optional(),
   GOV_STORAGE_KEY: z.string().min(32, 'GOV_STORAGE_KEY needs at least 32 characters').optional(),
+  /**
+   * With GOV_DRIVER=kubernetes: where app pods reach the gateway's service
+   * binding relay (its Service), and the port the gateway serves it on.
+   * Without the URL, service bindings are refused at deploy.
+   */
+  GOV_SERVICE_RELAY_URL: z
+    .string()
+    .url('GOV_SERVICE_RELAY_URL is a URL, like http://gov-gateway:8090')
+    .optional(),
+  GOV_SERVICE_RELAY_PORT: port.default(8090),
   /** With GOV_DRIVER=kubernetes: a rollout not available after this long is failed. */
   GOV_ROLLOUT_DEADLINE_SECONDS: z.coerce.number().int().min(10).max(3600).default(120),
   /**
@@ -139,6 +150,8 @@ export interface PlatformConfig {
     routing: AppRouting;
     /** The storage service and its shared secret, or null: no KV, D1 or R2 on this cluster. */
     storage: { url: string; key: string } | null;
+    /** The gateway's service binding relay (apps' address for it, its port), or null: none. */
+    serviceRelay: { address: string; port: number } | null;
   };
 }
 
@@ -219,6 +232,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
       progressDeadlineSeconds: c.GOV_ROLLOUT_DEADLINE_SECONDS,
       storage:
         c.GOV_DRIVER === 'kubernetes' ? storageOf(c.GOV_STORAGE_URL, c.GOV_STORAGE_KEY) : null,
+      serviceRelay:
+        c.GOV_DRIVER === 'kubernetes' && c.GOV_SERVICE_RELAY_URL
+          ? { address: hostPort(c.GOV_SERVICE_RELAY_URL), port: c.GOV_SERVICE_RELAY_PORT }
+          : null,
       routing:
         c.GOV_K8S_APP_ROUTES === 'ingress'
           ? {

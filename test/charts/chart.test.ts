@@ -323,8 +323,19 @@ describe.each(scenarios)('charts/gov-platform with $name', ({ values }) => {
       url: `http://gov-storage.gov-prod.svc:${storageValues.port}`,
       key: 'x'.repeat(48),
     });
+    // Service bindings go to the gateway Service's relay port, where the gateway serves them.
+    expect(cp.kubernetes.serviceRelay).toEqual({
+      address: 'gov-gateway.gov-prod.svc:8090',
+      port: 8090,
+    });
     // The gateway reads the same configuration without the OIDC client secret.
-    expect(loadConfig(fill(environment(r, gateway)))).toMatchObject({ driver: 'kubernetes' });
+    const gw = loadConfig(fill(environment(r, gateway)));
+    expect(gw).toMatchObject({ driver: 'kubernetes' });
+    expect(gw.kubernetes.serviceRelay?.port).toBe(8090);
+    const relayPort = (gateway.spec.template.spec.containers[0] as Container).ports?.find(
+      (p) => p.name === 'relay',
+    );
+    expect(relayPort?.containerPort).toBe(8090);
   });
 
   it('runs the platform image’s programs with its Node, writing only to mounted volumes', () => {

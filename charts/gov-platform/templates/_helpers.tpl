@@ -78,6 +78,13 @@ http://{{ include "gov.controlPlane.name" . }}.{{ .Release.Namespace }}.svc:{{ .
 {{- /* The storage service's URL, from any namespace: the control plane
 calls it, and the driver gives app pods its host and port
 (GOV_STORAGE_ADDRESS) and opens their egress to its port. */ -}}
+{{- /* The gateway's service binding relay: a fixed port, the platform's
+default (GOV_SERVICE_RELAY_PORT), not a value: nothing outside the cluster
+ever reaches it. */ -}}
+{{- define "gov.serviceRelayPort" -}}
+8090
+{{- end }}
+
 {{- define "gov.storage.url" -}}
 http://{{ include "gov.storage.name" . }}.{{ .Release.Namespace }}.svc:{{ .Values.storage.port }}
 {{- end }}
@@ -98,6 +105,10 @@ GOV_PUBLIC_GATEWAY_URL: {{ .Values.publicGatewayUrl | quote }}
 GOV_INTERNAL_API_URL: {{ include "gov.internalApiUrl" . | quote }}
 GOV_PLATFORM_NAMESPACE: {{ .Release.Namespace | quote }}
 GOV_RUNTIME_IMAGE: "{{ include "gov.runtimeImage" . }}"
+{{- /* Apps' service bindings: the gateway serves its relay on this port, and
+the control plane gives apps' pods the relay's Service address. */}}
+GOV_SERVICE_RELAY_PORT: {{ include "gov.serviceRelayPort" . | quote }}
+GOV_SERVICE_RELAY_URL: "http://{{ include "gov.gateway.name" . }}.{{ .Release.Namespace }}.svc:{{ include "gov.serviceRelayPort" . }}"
 {{- if .Values.tuning }}
 {{ toYaml .Values.tuning }}
 {{- end }}

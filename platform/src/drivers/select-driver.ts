@@ -1,4 +1,5 @@
 import type { PlatformConfig } from '../config.ts';
+import { hostPort } from '../net/host-port.ts';
 import type { ClusterDriver, EndpointResolver } from './driver.ts';
 import { agentSocketPath, LocalDriver } from './local/local-driver.ts';
 
@@ -24,6 +25,8 @@ export async function selectDriver(
   const { KubernetesDriver } = await import('./kubernetes/kubernetes-driver.ts');
   const { StorageClient } = await import('../storage/storage-client.ts');
   const { storageKeysFrom } = await import('@gov/runtime');
+  const { serviceRelayKey } = await import('../gateway/service-relay.ts');
+  const { loadInternalSecret } = await import('../auth/internal-secret.ts');
   const kubeConfig = new KubeConfig();
   // In a pod: its service account; elsewhere: KUBECONFIG or ~/.kube/config.
   kubeConfig.loadFromDefault();
@@ -42,17 +45,26 @@ export async function selectDriver(
         'app.kubernetes.io/part-of': 'gov-platform',
       },
       controlPlanePort: config.apiPort,
+      ...(k8s.serviceRelay ? { serviceRelayPort: k8s.serviceRelay.port } : {}),
       ...(k8s.storage
         ? {
             storage: {
               podLabels: STORAGE_POD_LABELS,
-              port: Number(new URL(k8s.storage.url).port || 80),
+              port: Number(hostPort(k8s.storage.url).split(':').pop()),
             },
           }
         : {}),
     },
     ...(k8s.storage
       ? { storage: new StorageClient(k8s.storage.url, storageKeysFrom(k8s.storage.key)) }
+      : {}),
+    ...(k8s.serviceRelay
+      ? {
+          serviceRelay: {
+            address: k8s.serviceRelay.address,
+            key: serviceRelayKey(await loadInternalSecret(config.dataDir, config.internalSecret)),
+          },
+        }
       : {}),
     progressDeadlineSeconds: k8s.progressDeadlineSeconds,
     routing: k8s.routing,

@@ -8,6 +8,7 @@ import { createGateway } from './gateway.ts';
 import { RequestLog } from './request-log.ts';
 import { RouteSubscription } from './route-subscription.ts';
 import { RouteTable } from './route-table.ts';
+import { ServiceRelay, serviceRelayKey } from './service-relay.ts';
 import { UsageReporter } from './usage-reporter.ts';
 
 /** How often counted usage goes to the control plane. */
@@ -70,6 +71,18 @@ export async function startGateway(
       resolve((server.address() as AddressInfo).port),
     );
   });
+  // On a cluster, apps' service bindings come to this gateway's relay, on
+  // the pod network; it hands each call back to this gateway, on loopback.
+  const relayConfig = config.driver === 'kubernetes' ? config.kubernetes.serviceRelay : null;
+  const relay = relayConfig
+    ? await ServiceRelay.start({
+        baseDomain: config.baseDomain,
+        gateway: `${loopbackOf(config.bindHost)}:${port}`,
+        key: serviceRelayKey(deps.internalSecret),
+        host: config.bindHost,
+        port: relayConfig.port,
+      })
+    : undefined;
   // Service bindings reach apps through this gateway: the agent learns where it is.
   await deps.resolver.announceGateway?.(`127.0.0.1:${port}`).catch((error: Error) =>
     deps.log({
@@ -87,6 +100,7 @@ export async function startGateway(
     usage,
     stop: () => {
       stopping ??= (async () => {
+        await relay?.close();
         await drain(server);
         routes.stop();
         await usage.stop();
@@ -96,6 +110,11 @@ export async function startGateway(
       return stopping;
     },
   };
+}
+
+/** Where this machine reaches a server bound to `host`: loopback for the wildcard addresses. */
+function loopbackOf(host: string): string {
+  return host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host;
 }
 
 /** Stops accepting, lets requests in flight finish (bounded), then closes what is left. */

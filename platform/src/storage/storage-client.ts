@@ -1,5 +1,6 @@
 import { type StorageKeys, storageCapability } from '@gov/runtime';
 import type { SqlAnswer, SqlRequest } from '../drivers/driver.ts';
+import { hostPort } from '../net/host-port.ts';
 
 /** Ministry usage as the storage service counts it. */
 export interface StorageUsage {
@@ -26,7 +27,7 @@ export class StorageClient {
 
   /** `host:port`, as app instances' configs name the service. */
   get address(): string {
-    return new URL(this.url).host;
+    return hostPort(this.url);
   }
 
   /** What an app's instances present: it names that app and ministry and no other. */

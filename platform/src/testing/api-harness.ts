@@ -36,6 +36,7 @@ export const testConfig: PlatformConfig = {
     platformNamespace: 'gov-system',
     progressDeadlineSeconds: 120,
     storage: null,
+    serviceRelay: null,
     routing: { kind: 'gateway' },
   },
 };
@@ -97,7 +98,12 @@ export async function apiHarness(
     config,
     // As the driver of that name would say; the embedded default provides every binding.
     ...(config.driver === 'kubernetes'
-      ? { provides: providedOnKubernetes(config.kubernetes.storage !== null) }
+      ? {
+          provides: providedOnKubernetes({
+            storage: config.kubernetes.storage !== null,
+            services: config.kubernetes.serviceRelay !== null,
+          }),
+        }
       : {}),
     reconciler: { enqueue: (id) => void enqueued.push(id) },
     routes: {

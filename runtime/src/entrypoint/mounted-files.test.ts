@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mergeBindings, readSecrets, readToken, readVars } from './mounted-files.ts';
+import { mergeBindings, readSecrets, readServices, readToken, readVars } from './mounted-files.ts';
 
 let dir: string;
 beforeEach(async () => {
@@ -29,6 +29,28 @@ describe('files mounted into the pod', () => {
       code: 'settings_invalid',
       message: expect.stringContaining('GOV_SECRETS_DIR'),
     });
+  });
+
+  it('reads service bindings, and refuses any that could add other headers or go elsewhere', async () => {
+    const file = path.join(dir, 'services');
+    const binding = {
+      name: 'ETAT_CIVIL',
+      address: 'gov-gateway.gov-system.svc:8090',
+      headers: { 'x-gov-app': 'app_1', 'x-gov-capability': 'cap' },
+    };
+    await writeFile(file, JSON.stringify([binding]));
+    expect(await readServices(file)).toEqual([binding]);
+    expect(await readServices(undefined)).toEqual([]);
+    for (const bad of [
+      { ...binding, headers: { authorization: 'Bearer x' } },
+      { ...binding, address: 'http://ailleurs' },
+      { ...binding, name: 'mon-service' },
+    ]) {
+      await writeFile(file, JSON.stringify([bad]));
+      await expect(readServices(file)).rejects.toThrow(/GOV_SERVICES_FILE/);
+    }
+    await writeFile(file, '{');
+    await expect(readServices(file)).rejects.toThrow(/is not JSON/);
   });
 
   it('trims the token file and refuses an empty one', async () => {

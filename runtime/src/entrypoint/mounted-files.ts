@@ -1,5 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import type { ServiceAccess } from '../workerd/config.ts';
 import { settingsError, type TokenSource } from './settings.ts';
 
 /** The names workerd binds vars under: JavaScript identifiers, as the bundle schema allows. */
@@ -90,4 +91,45 @@ export function mergeBindings(
     throw settingsError(`"${clash}" is both a var and a secret: rename one of them`);
   }
   return { ...vars, ...secrets };
+}
+
+const ADDRESS = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
+const HEADER_NAME = /^x-gov-[a-z-]{1,32}$/;
+
+/**
+ * Service bindings, from a Secret file: each binding's name, the relay's
+ * address and the headers workerd adds to every call (who calls, the
+ * target, a capability). Checked whole: a pod spec that got this wrong
+ * must change, restarting will not help.
+ */
+export async function readServices(file: string | undefined): Promise<ServiceAccess[]> {
+  if (file === undefined) return [];
+  const text = await readMounted(file, 'GOV_SERVICES_FILE');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw settingsError(`GOV_SERVICES_FILE ${file} is not JSON`);
+  }
+  const valid =
+    Array.isArray(parsed) &&
+    parsed.length <= 32 &&
+    parsed.every(
+      (s) =>
+        typeof s === 'object' &&
+        s !== null &&
+        BINDING_NAME.test(String(s.name)) &&
+        ADDRESS.test(String(s.address)) &&
+        typeof s.headers === 'object' &&
+        s.headers !== null &&
+        Object.entries(s.headers).every(
+          ([name, value]) => HEADER_NAME.test(name) && typeof value === 'string',
+        ),
+    );
+  if (!valid) {
+    throw settingsError(
+      `GOV_SERVICES_FILE ${file} must hold a JSON list of {"name","address","headers"}`,
+    );
+  }
+  return parsed as ServiceAccess[];
 }

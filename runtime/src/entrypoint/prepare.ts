@@ -3,7 +3,14 @@ import { fetchArtifact } from '../artifact.ts';
 import { workerdBinaryPath } from '../workerd/binary.ts';
 import { writeWorkerdConfig } from '../workerd/config.ts';
 import { denyAllEgress } from '../workerd/egress.ts';
-import { mergeBindings, readKeyFile, readSecrets, readToken, readVars } from './mounted-files.ts';
+import {
+  mergeBindings,
+  readKeyFile,
+  readSecrets,
+  readServices,
+  readToken,
+  readVars,
+} from './mounted-files.ts';
 import { type EntrypointSettings, settingsError } from './settings.ts';
 
 /** What to exec once everything is in place. */
@@ -34,6 +41,7 @@ export async function prepareWorkerd(settings: EntrypointSettings): Promise<Work
   const scheduledToken = settings.scheduled
     ? await readKeyFile(settings.scheduled.tokenFile, 'GOV_SCHEDULED_TOKEN_FILE')
     : undefined;
+  const services = await readServices(settings.servicesFile);
   const { artifact } = await fetchArtifact({
     url: settings.artifact.url,
     sha256: settings.artifact.sha256,
@@ -66,6 +74,7 @@ export async function prepareWorkerd(settings: EntrypointSettings): Promise<Work
             },
           }
         : {}),
+      ...(services.length > 0 ? { services } : {}),
       ...(settings.scheduled && scheduledToken
         ? {
             scheduled: true,

@@ -39,6 +39,7 @@ describe('container entrypoint settings', () => {
       workDir: '/tmp/gov',
       workerdBinary: undefined,
       storage: null,
+      servicesFile: undefined,
       scheduled: null,
     });
   });

@@ -30,6 +30,8 @@ export const ENTRYPOINT_ENV = {
     "file holding the app's storage capability, mounted from a Secret (with GOV_BINDINGS)",
   GOV_APP_ID: 'the app id the storage capability names (with GOV_BINDINGS)',
   GOV_MINISTRY_ID: 'the ministry id the storage capability names (with GOV_BINDINGS)',
+  GOV_SERVICES_FILE:
+    "file holding the app's service bindings as JSON (name, relay address, headers), mounted from a Secret (optional)",
   GOV_SCHEDULED_LISTEN:
     "where the app's scheduled socket listens, for its cron triggers (optional, like 0.0.0.0:8082)",
   GOV_SCHEDULED_TOKEN_FILE:
@@ -129,6 +131,7 @@ const envSchema = z.object({
     .refine((v) => ADDRESS.test(v), 'must be host:port, like 0.0.0.0:8082')
     .optional(),
   GOV_SCHEDULED_TOKEN_FILE: z.string().min(1).optional(),
+  GOV_SERVICES_FILE: z.string().min(1).optional(),
 });
 
 /** With storage bindings, the way to the storage service and the identity presented there. */
@@ -162,6 +165,8 @@ export interface EntrypointSettings {
     appId: string;
     ministryId: string;
   } | null;
+  /** Where the app's service bindings are described (a Secret's file); none without. */
+  servicesFile: string | undefined;
   /** The scheduled socket of an app with cron triggers, and its token's file; none without. */
   scheduled: { listenAddress: string; tokenFile: string } | null;
 }
@@ -256,6 +261,7 @@ export function parseSettings(env: NodeJS.ProcessEnv): EntrypointSettings {
             ministryId: s.GOV_MINISTRY_ID ?? '',
           }
         : null,
+    servicesFile: s.GOV_SERVICES_FILE,
     scheduled:
       s.GOV_SCHEDULED_LISTEN && s.GOV_SCHEDULED_TOKEN_FILE
         ? { listenAddress: s.GOV_SCHEDULED_LISTEN, tokenFile: s.GOV_SCHEDULED_TOKEN_FILE }

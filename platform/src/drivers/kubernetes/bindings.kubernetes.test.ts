@@ -25,7 +25,7 @@ import {
 import { selectDriver } from '../select-driver.ts';
 
 /**
- * KV, D1 and R2, and cron triggers, on Kubernetes: the control plane with GOV_DRIVER=kubernetes
+ * KV, D1 and R2, cron triggers, logs and service bindings on Kubernetes: the control plane with GOV_DRIVER=kubernetes
  * on the Kubernetes API server DOUBLE, its pods really running (the runtime
  * entrypoint, as in citizens.kubernetes.test.ts), and the storage service as
  * the chart's StatefulSet runs it: the same entrypoint in `storage` mode,
@@ -45,6 +45,7 @@ let gateway: RunningGateway;
 let storage: ChildProcess | undefined;
 let storageOutput = '';
 let storagePort = 0;
+let relayPort = 0;
 let dataDir = '';
 let token = '';
 let drop: (() => Promise<void>) | undefined;
@@ -103,6 +104,7 @@ beforeAll(async () => {
     : undefined;
   drop = scratch?.drop;
   const apiPort = await pickFreePort();
+  relayPort = await pickFreePort();
   const config = loadConfig({
     GOV_DATA_DIR: dataDir,
     GOV_API_PORT: String(apiPort),
@@ -113,6 +115,9 @@ beforeAll(async () => {
     GOV_INTERNAL_API_URL: `http://127.0.0.1:${apiPort}`,
     GOV_STORAGE_URL: `http://127.0.0.1:${storagePort}`,
     GOV_STORAGE_KEY: SECRET,
+    // The gateway's relay for service bindings, on loopback here (its Service on a cluster).
+    GOV_SERVICE_RELAY_URL: `http://127.0.0.1:${relayPort}`,
+    GOV_SERVICE_RELAY_PORT: String(relayPort),
     ...(scratch ? { DATABASE_URL: scratch.url } : {}),
   });
   const log = () => {};
@@ -320,6 +325,54 @@ describe('storage bindings on Kubernetes (API server double, real pods and stora
       `/v1/ministries/interieur/apps/etat-civil/logs?after=${encodeURIComponent(newest)}`,
     );
     expect(after.json.logs).toEqual([]);
+  });
+
+  it('lets another app of the ministry call it through a service binding, via the gateway’s relay', async () => {
+    await call('POST', '/v1/ministries/interieur/apps', { name: 'guichet' });
+    const guichet = `export default {
+      async fetch(request, env) {
+        const answer = await env.ETAT_CIVIL.fetch('http://etat-civil/?id=ML-2026-001');
+        return new Response('guichet: ' + (await answer.text()));
+      },
+    };`;
+    const created = await call(
+      'POST',
+      '/v1/ministries/interieur/apps/guichet/deployments',
+      bundleOf(guichet, { services: [{ name: 'ETAT_CIVIL', app: 'etat-civil' }] }),
+    );
+    expect(created.status).toBe(202);
+    for (let i = 0; i < 600; i++) {
+      const d = (
+        await call(
+          'GET',
+          `/v1/ministries/interieur/apps/guichet/deployments/${created.json.version}`,
+        )
+      ).json;
+      if (d.status === 'ready' && d.live) break;
+      expect(d.status).not.toBe('failed');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await expect
+      .poll(async () => (await fetchVia(gateway.port, 'guichet.interieur.localhost', '/')).body, {
+        timeout: 10_000,
+      })
+      .toBe('guichet: Awa Traoré | Demande enregistrée | formulaire scanné');
+    // The capability is in the version's Secret, never in its pod spec.
+    const kc = kubeConfigFor(double);
+    const { AppsV1Api } = await import('@kubernetes/client-node');
+    const deployment = await kc
+      .makeApiClient(AppsV1Api)
+      .readNamespacedDeployment({ name: 'guichet-v1', namespace: 'gov-interieur' });
+    expect(JSON.stringify(deployment)).not.toContain('x-gov-capability');
+    // Without the capability the relay answers nobody.
+    const forged = await fetch(`http://127.0.0.1:${relayPort}/`, {
+      headers: {
+        'x-gov-ministry': 'interieur',
+        'x-gov-app': 'app_x',
+        'x-gov-service': 'etat-civil',
+      },
+    });
+    expect(forged.status).toBe(403);
   });
 
   it('keeps the data when the storage pod is replaced', async () => {

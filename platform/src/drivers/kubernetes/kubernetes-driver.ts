@@ -12,6 +12,7 @@ import {
   type V1Pod,
   type V1Secret,
 } from '@kubernetes/client-node';
+import { serviceBindingHeaders } from '../../gateway/service-relay.ts';
 import type { StorageClient } from '../../storage/storage-client.ts';
 import {
   type AppRoute,
@@ -65,6 +66,12 @@ export interface KubernetesDriverOptions {
    * bindings are refused at deploy.
    */
   storage?: StorageClient;
+  /**
+   * The gateway's service binding relay: where app pods reach it, and the
+   * key its capabilities are made with. Without it, apps with service
+   * bindings are refused at deploy.
+   */
+  serviceRelay?: { address: string; key: Buffer };
   log?: (entry: Record<string, unknown>) => void;
 }
 
@@ -98,8 +105,8 @@ export class KubernetesDriver implements ClusterDriver, EndpointResolver {
   /** Present with a storage service: `gov d1 execute` and the KV quota's usage. */
   readonly executeSql?: (request: SqlRequest) => Promise<SqlAnswer>;
   readonly storageUsage?: (ministryId: string) => Promise<number>;
-  readonly #options: Required<Omit<KubernetesDriverOptions, 'log' | 'storage'>> &
-    Pick<KubernetesDriverOptions, 'log' | 'storage'>;
+  readonly #options: Required<Omit<KubernetesDriverOptions, 'log' | 'storage' | 'serviceRelay'>> &
+    Pick<KubernetesDriverOptions, 'log' | 'storage' | 'serviceRelay'>;
   readonly #api: KubeApi;
   readonly #deployments: Informer<V1Deployment>;
   readonly #pods: Informer<V1Pod>;
@@ -124,7 +131,7 @@ export class KubernetesDriver implements ClusterDriver, EndpointResolver {
   constructor(options: KubernetesDriverOptions) {
     this.#options = { progressDeadlineSeconds: 120, routing: { kind: 'gateway' }, ...options };
     const storage = options.storage;
-    this.provides = providedOnKubernetes(!!storage);
+    this.provides = providedOnKubernetes({ storage: !!storage, services: !!options.serviceRelay });
     if (storage) {
       this.executeSql = (request) => storage.executeSql(request);
       this.storageUsage = async (ministryId) => (await storage.usage(ministryId)).used;
@@ -202,6 +209,9 @@ export class KubernetesDriver implements ClusterDriver, EndpointResolver {
               capability: this.#options.storage.capabilityFor(spec.ministryId, spec.appId),
             },
           }
+        : {}),
+      ...(this.#options.serviceRelay
+        ? { services: this.#serviceBindingsOf(spec, this.#options.serviceRelay) }
         : {}),
     };
     const record = ownedBy((await this.#api.apply(appRecordManifest(spec))) as never);
@@ -339,6 +349,14 @@ export class KubernetesDriver implements ClusterDriver, EndpointResolver {
       { host: endpoint.host, port: SCHEDULED_PORT, token },
       { cron: request.cron, scheduledTime: request.scheduledTime },
     );
+  }
+
+  #serviceBindingsOf(spec: VersionSpec, relay: { address: string; key: Buffer }) {
+    return spec.services.map((s) => ({
+      name: s.name,
+      address: relay.address,
+      headers: serviceBindingHeaders(relay.key, spec.ministry, spec.appId, s.app),
+    }));
   }
 
   async #scheduledTokenOf(deploymentId: string): Promise<string | undefined> {

@@ -2,13 +2,17 @@ import type { ProvidedBindings } from '../driver.ts';
 
 /**
  * The Workers bindings apps get on a cluster: KV, D1 and R2 where the
- * chart's storage service is installed, and cron triggers. Durable Objects
- * and service bindings are not provided on Kubernetes yet, and are refused
- * at deploy (routes/deployments/unprovided.ts).
+ * chart's storage service is installed, service bindings where the
+ * gateway's relay is, and cron triggers. Durable Objects are not provided
+ * on Kubernetes yet, and are refused at deploy
+ * (routes/deployments/unprovided.ts).
  */
-export const providedOnKubernetes = (storage: boolean): ProvidedBindings => ({
-  storage,
+export const providedOnKubernetes = (installed: {
+  storage: boolean;
+  services: boolean;
+}): ProvidedBindings => ({
+  storage: installed.storage,
   durableObjects: false,
-  services: false,
+  services: installed.services,
   crons: true,
 });

@@ -65,6 +65,7 @@ describe('a version with platform bindings', () => {
         progressDeadlineSeconds: 120,
         routing: { kind: 'gateway' },
         storage: { url: 'http://gov-storage.gov-system.svc:8080', key: 'k'.repeat(32) },
+        serviceRelay: null,
       },
     });
     try {
@@ -89,18 +90,16 @@ describe('a version with platform bindings', () => {
     }
   });
 
-  it('is refused at deploy on Kubernetes when it has cron triggers, naming them', async () => {
+  it('keeps its cron triggers on Kubernetes, where the scheduler reaches pods', async () => {
     const res = await kubernetes.request('POST', path, {
       body: bundleOf('export default {}', { triggers: { crons: ['0 3 * * *'] } }),
     });
-    expect(res.status).toBe(422);
-    expect(res.json.error.message).toMatch(
-      /cron triggers \(0 3 \* \* \*\) are not provided on this platform's Kubernetes cluster yet/,
-    );
-    expect(await kubernetes.database.db.$count(deployments)).toBe(0);
+    expect(res.status).toBe(202);
+    const [row] = await kubernetes.database.db.select().from(deployments);
+    expect(row?.crons).toEqual(['0 3 * * *']);
   });
 
-  it('is refused at deploy on Kubernetes when it has service bindings, naming them', async () => {
+  it('is refused at deploy on a cluster without the gateway relay when it has service bindings, naming them', async () => {
     const res = await kubernetes.request('POST', path, {
       body: bundleOf('export default {}', { services: [{ name: 'ETAT', app: 'vaccins' }] }),
     });

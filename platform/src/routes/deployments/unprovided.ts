@@ -30,14 +30,14 @@ export function refuseUnprovided(body: Bundle, provides: ProvidedBindings): void
   if (body.services.length > 0 && !provides.services) {
     refuse(
       `service bindings (${body.services.map((s) => s.name).join(', ')})`,
-      'remove "services" from the app config and call the other app at its address, or deploy to a platform on the embedded default',
+      'remove "services" from the app config and call the other app at its address, or ask the platform team to set GOV_SERVICE_RELAY_URL (the Helm chart does)',
     );
   }
   const crons = body.triggers?.crons ?? [];
   if (crons.length > 0 && !provides.crons) {
     refuse(
       `cron triggers (${crons.join(', ')})`,
-      'remove [triggers] from the app config, or deploy to a platform on the embedded default',
+      'remove [triggers] from the app config',
     );
   }
 }

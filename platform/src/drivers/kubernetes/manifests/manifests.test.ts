@@ -377,3 +377,30 @@ describe('cron triggers in the manifests', () => {
     expect(JSON.stringify(versionDeployment(spec, owner, options))).not.toContain('SCHEDULED');
   });
 });
+
+describe('service bindings in the manifests', () => {
+  const calling: VersionSpec = { ...spec, services: [{ name: 'ETAT_CIVIL', app: 'etat-civil' }] };
+  const services = [
+    {
+      name: 'ETAT_CIVIL',
+      address: 'gov-gateway.gov-system.svc:8090',
+      headers: { 'x-gov-app': 'app_x', 'x-gov-capability': 'cap' },
+    },
+  ];
+
+  it('hand the bindings to the entrypoint from the version’s Secret, not from the pod spec', () => {
+    const deployment = versionDeployment(calling, owner, { ...options, services });
+    const children = versionChildren(
+      calling,
+      { ...owner, kind: 'Deployment', apiVersion: 'apps/v1' },
+      { ...options, services },
+    );
+    expect(JSON.stringify(deployment)).toContain('"GOV_SERVICES_FILE"');
+    expect(JSON.stringify(deployment)).not.toContain('x-gov-capability');
+    const token = children.find((c) => c.metadata.name === 'rendez-vous-v12-token') as
+      | (Manifest & { stringData?: Record<string, string> })
+      | undefined;
+    expect(JSON.parse(token?.stringData?.services ?? '[]')).toEqual(services);
+    expect(() => versionDeployment(calling, owner, options)).toThrow(/no relay/);
+  });
+});

@@ -165,6 +165,15 @@ export function ministryManifests(spec: MinistrySpec, platform: PlatformPlacemen
             to: [platformPods(platform.controlPlanePodLabels)],
             ports: [{ protocol: 'TCP', port: platform.controlPlanePort }],
           },
+          ...(platform.serviceRelayPort
+            ? [
+                {
+                  // Service bindings: calls to the ministry's other apps, through the gateway.
+                  to: [platformPods(platform.gatewayPodLabels)],
+                  ports: [{ protocol: 'TCP' as const, port: platform.serviceRelayPort }],
+                },
+              ]
+            : []),
           ...(platform.storage
             ? [
                 {

@@ -31,6 +31,8 @@ export interface PlatformPlacement {
   controlPlanePort: number;
   /** The storage service's pods and port, where the cluster has one: apps' bindings reach it. */
   storage?: { podLabels: Record<string, string>; port: number };
+  /** The gateway's service binding relay port, where the cluster has one: apps' service bindings reach it. */
+  serviceRelayPort?: number;
 }
 
 export function ownedBy(owner: Manifest & { metadata: { uid?: string } }): OwnerReference {

@@ -37,6 +37,11 @@ export interface VersionManifestOptions {
    * bindings: its address in the cluster and this app's capability there.
    */
   storage?: { address: string; capability: string };
+  /**
+   * The app's service bindings as the entrypoint reads them: each binding's
+   * name, the gateway relay's address and the headers workerd adds.
+   */
+  services?: Array<{ name: string; address: string; headers: Record<string, string> }>;
 }
 
 /** Where a pod finds the version's capabilities: the artifact's, and the storage service's. */
@@ -51,6 +56,17 @@ export function scheduledToken(spec: Pick<VersionSpec, 'artifact' | 'deploymentI
   return createHmac('sha256', spec.artifact.token)
     .update(`scheduled:${spec.deploymentId}`)
     .digest('hex');
+}
+
+/** The entrypoint's service bindings, for a version with some. */
+function servicesEnv(spec: VersionSpec, options: VersionManifestOptions) {
+  if (spec.services.length === 0) return [];
+  if (!options.services) {
+    throw new Error(
+      `${spec.deploymentId} has service bindings but this cluster has no relay (GOV_SERVICE_RELAY_URL)`,
+    );
+  }
+  return [{ name: 'GOV_SERVICES_FILE', value: `${TOKEN_DIR}/services` }];
 }
 
 /** The entrypoint's scheduled socket, for a version with cron triggers. */
@@ -192,6 +208,7 @@ export function versionDeployment(
                 ...(spec.secrets ? [{ name: 'GOV_SECRETS_DIR', value: SECRETS_DIR }] : []),
                 ...storageEnv(spec, options),
                 ...scheduledEnv(spec),
+                ...servicesEnv(spec, options),
               ],
               // The runtime's one-line refusal (a tampered artifact) becomes the pod's message.
               terminationMessagePolicy: 'FallbackToLogsOnError',
@@ -281,6 +298,10 @@ export function versionChildren(
           ? { storage: options.storage.capability }
           : {}),
         ...(spec.crons.length > 0 ? { scheduled: scheduledToken(spec) } : {}),
+        // The capabilities to call the ministry's other apps: not in the pod spec, which more people read.
+        ...(spec.services.length > 0 && options.services
+          ? { services: JSON.stringify(options.services) }
+          : {}),
       },
     }),
     ...(spec.secrets

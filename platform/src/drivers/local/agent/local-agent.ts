@@ -12,6 +12,7 @@ import {
   type VerifiedArtifact,
   verifiedArtifact,
 } from '@gov/runtime';
+import { ServiceRelay } from '../../../gateway/service-relay.ts';
 import type {
   DriverWatchEvent,
   Endpoint,
@@ -29,7 +30,6 @@ import { ObjectLease } from './object-lease.ts';
 import { RunningVersion } from './running-version.ts';
 import { prepareSecretsRoot } from './secrets-root.ts';
 import { Semaphore } from './semaphore.ts';
-import { ServiceRelay } from './service-relay.ts';
 import { StorageService } from './storage-service.ts';
 import { reapStrayWorkerd } from './strays.ts';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleOf } from '../../../testing/api-harness.ts';
-import { platformHarness } from '../../../testing/platform-harness.ts';
+import { bundleOf } from '../testing/api-harness.ts';
+import { platformHarness } from '../testing/platform-harness.ts';
 import { ServiceRelay } from './service-relay.ts';
 
 /**

@@ -21,33 +21,82 @@ const HOP_BY_HOP = new Set([
 ]);
 
 /**
- * Where service bindings lead on the embedded default: a loopback relay that
- * hands an app's call to another app of the same ministry to the citizen
- * gateway (which routes, wakes, limits and meters it like any request).
- * workerd adds the caller, its ministry, the target and a capability for
- * exactly that triple to every request; the relay builds the target's host
- * from them alone, so nothing an app sends can name another ministry's app.
+ * The relay's key on a cluster, from the platform's internal secret: every
+ * gateway replica and the driver derive the same one.
+ */
+export function serviceRelayKey(internalSecret: Buffer): Buffer {
+  return createHmac('sha256', internalSecret).update('gov-service-relay').digest();
+}
+
+/**
+ * The headers a binding from `appId` (of `ministry`) to the app `target`
+ * carries: who calls, which app, and a capability for exactly that triple
+ * under the relay's key. workerd adds them; the app never sees them.
+ */
+export function serviceBindingHeaders(
+  key: Buffer,
+  ministry: string,
+  appId: string,
+  target: string,
+): Record<string, string> {
+  return {
+    'x-gov-ministry': ministry,
+    'x-gov-app': appId,
+    'x-gov-service': target,
+    'x-gov-capability': serviceCapability(key, ministry, appId, target),
+  };
+}
+
+function serviceCapability(key: Buffer, ministry: string, appId: string, target: string): string {
+  return createHmac('sha256', key).update(`service:${ministry}:${appId}:${target}`).digest('hex');
+}
+
+/**
+ * Where service bindings lead: a relay that hands an app's call to another
+ * app of the same ministry to the citizen gateway (which routes, wakes,
+ * limits and meters it like any request). On the embedded default it runs
+ * in the agent on loopback with a key of its own; on Kubernetes in each
+ * gateway pod, on the pod network, with a key derived from the platform's
+ * internal secret (so every gateway replica and the driver agree). workerd
+ * adds the caller, its ministry, the target and a capability for exactly
+ * that triple to every request; the relay builds the target's host from
+ * them alone, so nothing an app sends can name another ministry's app.
  */
 export class ServiceRelay {
   readonly address: string;
   readonly #server: http.Server;
-  readonly #key = randomBytes(32);
+  readonly #key: Buffer;
   readonly #baseDomain: string;
   #gateway: string | undefined;
 
-  private constructor(server: http.Server, address: string, baseDomain: string) {
+  private constructor(server: http.Server, address: string, baseDomain: string, key: Buffer) {
     this.#server = server;
     this.address = address;
     this.#baseDomain = baseDomain;
+    this.#key = key;
   }
 
-  static async start(options: { baseDomain: string; gateway?: string }): Promise<ServiceRelay> {
+  static async start(options: {
+    baseDomain: string;
+    gateway?: string;
+    /** The capabilities' key (default: one of its own, for a relay alone on this machine). */
+    key?: Buffer;
+    /** Where it listens (default: loopback, any port). */
+    host?: string;
+    port?: number;
+  }): Promise<ServiceRelay> {
     const server = http.createServer();
+    const host = options.host ?? '127.0.0.1';
     const port = await new Promise<number>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+      server.listen(options.port ?? 0, host, () => resolve((server.address() as AddressInfo).port));
     });
-    const relay = new ServiceRelay(server, `127.0.0.1:${port}`, options.baseDomain);
+    const relay = new ServiceRelay(
+      server,
+      `${host}:${port}`,
+      options.baseDomain,
+      options.key ?? randomBytes(32),
+    );
     relay.#gateway = options.gateway;
     server.on('request', (req, res) => relay.#relay(req, res));
     return relay;
@@ -60,12 +109,7 @@ export class ServiceRelay {
 
   /** What an instance's binding to `target` carries: the caller, the target and their capability. */
   headersFor(ministry: string, appId: string, target: string): Record<string, string> {
-    return {
-      'x-gov-ministry': ministry,
-      'x-gov-app': appId,
-      'x-gov-service': target,
-      'x-gov-capability': this.#capability(ministry, appId, target),
-    };
+    return serviceBindingHeaders(this.#key, ministry, appId, target);
   }
 
   close(): Promise<void> {
@@ -73,12 +117,6 @@ export class ServiceRelay {
       this.#server.close(() => resolve());
       this.#server.closeAllConnections();
     });
-  }
-
-  #capability(ministry: string, appId: string, target: string): string {
-    return createHmac('sha256', this.#key)
-      .update(`service:${ministry}:${appId}:${target}`)
-      .digest('hex');
   }
 
   #relay(req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -95,7 +133,7 @@ export class ServiceRelay {
     const appId = one('x-gov-app');
     const target = one('x-gov-service');
     const presented = Buffer.from(one('x-gov-capability'));
-    const expected = Buffer.from(this.#capability(ministry, appId, target));
+    const expected = Buffer.from(serviceCapability(this.#key, ministry, appId, target));
     if (presented.length !== expected.length || !timingSafeEqual(presented, expected)) {
       refuse(403, 'this relay answers the platform’s service bindings only');
       return;
