@@ -371,6 +371,8 @@ describe.each(scenarios)('charts/gov-platform with $name', ({ values }) => {
         'core/serviceaccounts',
       ]
         .concat(['core/resourcequotas', 'core/limitranges', 'apps/deployments'])
+        // Each app's Durable Objects volume.
+        .concat(['core/persistentvolumeclaims'])
         .concat(['autoscaling/horizontalpodautoscalers', 'policy/poddisruptionbudgets'])
         .concat(['networking.k8s.io/networkpolicies', 'networking.k8s.io/ingresses'])
         .concat(['gateway.networking.k8s.io/httproutes'])

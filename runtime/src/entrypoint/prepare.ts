@@ -75,6 +75,7 @@ export async function prepareWorkerd(settings: EntrypointSettings): Promise<Work
           }
         : {}),
       ...(services.length > 0 ? { services } : {}),
+      ...(settings.durableObjects ? { durableObjects: settings.durableObjects } : {}),
       ...(settings.scheduled && scheduledToken
         ? {
             scheduled: true,

@@ -40,6 +40,7 @@ describe('container entrypoint settings', () => {
       workerdBinary: undefined,
       storage: null,
       servicesFile: undefined,
+      durableObjects: null,
       scheduled: null,
     });
   });
@@ -85,6 +86,22 @@ describe('container entrypoint settings', () => {
     ).toEqual({ listenAddress: '0.0.0.0:8082', tokenFile: '/var/run/gov/token/scheduled' });
     expect(problem({ ...minimal, GOV_SCHEDULED_LISTEN: '0.0.0.0:8082' })).toMatch(
       /set GOV_SCHEDULED_LISTEN and GOV_SCHEDULED_TOKEN_FILE together/,
+    );
+    const objects = '[{"name":"COMPTEUR","className":"Compteur","sql":true}]';
+    expect(
+      parseSettings({
+        ...minimal,
+        GOV_DURABLE_OBJECTS: objects,
+        GOV_OBJECTS_DIR: '/var/lib/gov-objects',
+        GOV_APP_ID: 'app_123',
+      }).durableObjects,
+    ).toEqual({
+      key: 'app_123',
+      dir: '/var/lib/gov-objects',
+      classes: [{ name: 'COMPTEUR', className: 'Compteur', sql: true }],
+    });
+    expect(problem({ ...minimal, GOV_DURABLE_OBJECTS: objects })).toMatch(
+      /GOV_OBJECTS_DIR is required with GOV_DURABLE_OBJECTS.*GOV_APP_ID is required/,
     );
     // An empty list is no bindings: nothing else is needed.
     expect(parseSettings({ ...minimal, GOV_BINDINGS: '[]' }).storage).toBeNull();

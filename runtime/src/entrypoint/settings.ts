@@ -30,6 +30,10 @@ export const ENTRYPOINT_ENV = {
     "file holding the app's storage capability, mounted from a Secret (with GOV_BINDINGS)",
   GOV_APP_ID: 'the app id the storage capability names (with GOV_BINDINGS)',
   GOV_MINISTRY_ID: 'the ministry id the storage capability names (with GOV_BINDINGS)',
+  GOV_DURABLE_OBJECTS:
+    'the app\'s Durable Object bindings as JSON, like [{"name":"COMPTEUR","className":"Compteur","sql":true}] (optional)',
+  GOV_OBJECTS_DIR:
+    "where the app's Durable Objects keep their state: its persistent volume (with GOV_DURABLE_OBJECTS)",
   GOV_SERVICES_FILE:
     "file holding the app's service bindings as JSON (name, relay address, headers), mounted from a Secret (optional)",
   GOV_SCHEDULED_LISTEN:
@@ -74,6 +78,30 @@ const bindingsSchema = z
         { error: 'must be a JSON list of {"kind":"kv|d1|r2","name":"NAME"}' },
       )
       .max(64, 'lists at most 64 bindings'),
+  );
+
+/** Durable Object bindings as the driver lists them, as the bundle declared them. */
+const objectsSchema = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'is not JSON' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z
+      .array(
+        z.strictObject({
+          name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/),
+          className: z.string().regex(/^[A-Za-z_$][A-Za-z0-9_$]{0,99}$/),
+          sql: z.boolean(),
+        }),
+        { error: 'must be a JSON list of {"name","className","sql"}' },
+      )
+      .max(16, 'lists at most 16 bindings'),
   );
 
 const envSchema = z.object({
@@ -132,6 +160,11 @@ const envSchema = z.object({
     .optional(),
   GOV_SCHEDULED_TOKEN_FILE: z.string().min(1).optional(),
   GOV_SERVICES_FILE: z.string().min(1).optional(),
+  GOV_DURABLE_OBJECTS: objectsSchema.optional(),
+  GOV_OBJECTS_DIR: z
+    .string()
+    .refine((v) => v.startsWith('/'), 'must be an absolute path')
+    .optional(),
 });
 
 /** With storage bindings, the way to the storage service and the identity presented there. */
@@ -164,6 +197,12 @@ export interface EntrypointSettings {
     capabilityFile: string;
     appId: string;
     ministryId: string;
+  } | null;
+  /** The app's Durable Objects, their state on the version's volume; none without. */
+  durableObjects: {
+    key: string;
+    dir: string;
+    classes: Array<{ name: string; className: string; sql: boolean }>;
   } | null;
   /** Where the app's service bindings are described (a Secret's file); none without. */
   servicesFile: string | undefined;
@@ -224,6 +263,13 @@ export function parseSettings(env: NodeJS.ProcessEnv): EntrypointSettings {
       }
     }
   }
+  if (parsed.success && (parsed.data.GOV_DURABLE_OBJECTS?.length ?? 0) > 0) {
+    for (const key of ['GOV_OBJECTS_DIR', 'GOV_APP_ID'] as const) {
+      if (present[key] === undefined) {
+        problems.push(`${key} is required with GOV_DURABLE_OBJECTS (${ENTRYPOINT_ENV[key]})`);
+      }
+    }
+  }
   if (
     (present.GOV_SCHEDULED_LISTEN === undefined) !==
     (present.GOV_SCHEDULED_TOKEN_FILE === undefined)
@@ -262,6 +308,15 @@ export function parseSettings(env: NodeJS.ProcessEnv): EntrypointSettings {
           }
         : null,
     servicesFile: s.GOV_SERVICES_FILE,
+    durableObjects:
+      (s.GOV_DURABLE_OBJECTS?.length ?? 0) > 0
+        ? {
+            // The namespaces' unique key: the app, so every version finds the same objects.
+            key: s.GOV_APP_ID ?? '',
+            dir: s.GOV_OBJECTS_DIR ?? '',
+            classes: s.GOV_DURABLE_OBJECTS ?? [],
+          }
+        : null,
     scheduled:
       s.GOV_SCHEDULED_LISTEN && s.GOV_SCHEDULED_TOKEN_FILE
         ? { listenAddress: s.GOV_SCHEDULED_LISTEN, tokenFile: s.GOV_SCHEDULED_TOKEN_FILE }

@@ -25,7 +25,7 @@ import {
 import { selectDriver } from '../select-driver.ts';
 
 /**
- * KV, D1 and R2, cron triggers, logs and service bindings on Kubernetes: the control plane with GOV_DRIVER=kubernetes
+ * KV, D1 and R2, cron triggers, logs, service bindings and Durable Objects on Kubernetes: the control plane with GOV_DRIVER=kubernetes
  * on the Kubernetes API server DOUBLE, its pods really running (the runtime
  * entrypoint, as in citizens.kubernetes.test.ts), and the storage service as
  * the chart's StatefulSet runs it: the same entrypoint in `storage` mode,
@@ -373,6 +373,73 @@ describe('storage bindings on Kubernetes (API server double, real pods and stora
       },
     });
     expect(forged.status).toBe(403);
+  });
+
+  it('keeps an app’s Durable Objects on its volume across versions, one pod holding them at a time', async () => {
+    await call('POST', '/v1/ministries/interieur/apps', { name: 'file-attente' });
+    const counter = (label: string) => `import { DurableObject } from 'cloudflare:workers';
+export class Guichet extends DurableObject {
+  async fetch() {
+    const n = (this.ctx.storage.sql.exec('SELECT count(*) AS n FROM tickets').one()?.n ?? 0) + 1;
+    this.ctx.storage.sql.exec('INSERT INTO tickets VALUES (?)', n);
+    return new Response('${label} ticket ' + n);
+  }
+  constructor(ctx, env) {
+    super(ctx, env);
+    ctx.storage.sql.exec('CREATE TABLE IF NOT EXISTS tickets (n INTEGER)');
+  }
+}
+export default {
+  fetch(request, env) {
+    return env.GUICHET.get(env.GUICHET.idFromName('bamako')).fetch(request);
+  },
+};`;
+    const deployVersion = async (label: string) => {
+      const created = await call(
+        'POST',
+        '/v1/ministries/interieur/apps/file-attente/deployments',
+        bundleOf(counter(label), {
+          durableObjects: [{ name: 'GUICHET', className: 'Guichet', sql: true }],
+        }),
+      );
+      expect(created.status).toBe(202);
+      for (let i = 0; i < 600; i++) {
+        const d = (
+          await call(
+            'GET',
+            `/v1/ministries/interieur/apps/file-attente/deployments/${created.json.version}`,
+          )
+        ).json;
+        if (d.status === 'ready' && d.live) return d;
+        expect(d.status).not.toBe('failed');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`file-attente ${label} did not go live`);
+    };
+    const ticket = () => fetchVia(gateway.port, 'file-attente.interieur.localhost', '/');
+    await deployVersion('v1');
+    await expect
+      .poll(async () => (await ticket()).body, { timeout: 10_000 })
+      .toMatch(/^v1 ticket /);
+    expect((await ticket()).body).toBe('v1 ticket 2');
+
+    await deployVersion('v2');
+    // The same objects, in v2's pod: the count goes on.
+    await expect
+      .poll(async () => (await ticket()).body, { timeout: 15_000 })
+      .toMatch(/^v2 ticket /);
+    const next = Number((await ticket()).body.split(' ').pop());
+    expect(next).toBeGreaterThanOrEqual(3);
+    // v2's pod started only once v1's had exited: never two workerd on one volume.
+    const lines = pods.output().split('\n');
+    const v1Exited = lines.findIndex((l) => /^\[file-attente-v1-[^\]]+\] exited:/.test(l));
+    const v2Started = lines.findIndex((l) => /^\[file-attente-v2-[^\]]+\] started at/.test(l));
+    expect(v1Exited).toBeGreaterThan(-1);
+    expect(v2Started).toBeGreaterThan(v1Exited);
+    const claims = await kubeConfigFor(double)
+      .makeApiClient(CoreV1Api)
+      .listNamespacedPersistentVolumeClaim({ namespace: 'gov-interieur' });
+    expect(claims.items.map((c) => c.metadata?.name)).toEqual(['gov-objects-file-attente']);
   });
 
   it('keeps the data when the storage pod is replaced', async () => {

@@ -30,14 +30,17 @@ class ManifestApi extends KubernetesObjectApi {
     return api;
   }
 
-  async serverSideApply<T extends KubernetesObject>(manifest: Manifest): Promise<T> {
+  async serverSideApply<T extends KubernetesObject>(
+    manifest: Manifest,
+    fieldManager: string,
+  ): Promise<T> {
     const context = this.configuration.baseServer.makeRequestContext(
       await this.specUriPath(manifest as KubernetesObject, 'patch'),
       HttpMethod.PATCH,
     );
     context.setHeaderParam('Accept', 'application/json');
     context.setHeaderParam('Content-Type', PatchStrategy.ServerSideApply);
-    context.setQueryParam('fieldManager', FIELD_MANAGER);
+    context.setQueryParam('fieldManager', fieldManager);
     context.setQueryParam('force', 'true');
     // JSON is YAML: the apply content type takes it as it is.
     context.setBody(JSON.stringify(manifest));
@@ -62,9 +65,17 @@ export class KubeApi {
     this.#log = log;
   }
 
-  apply<T extends KubernetesObject = KubernetesObject>(manifest: Manifest): Promise<T> {
+  /**
+   * Server-side apply as the platform (or, for a field another part of the
+   * driver owns alone, as `fieldManager`: a partial manifest applied by the
+   * main manager would drop the fields it leaves out).
+   */
+  apply<T extends KubernetesObject = KubernetesObject>(
+    manifest: Manifest,
+    fieldManager = FIELD_MANAGER,
+  ): Promise<T> {
     return this.#retry(`apply ${manifest.kind} ${manifest.metadata.name}`, () =>
-      this.#objects.serverSideApply<T>(manifest),
+      this.#objects.serverSideApply<T>(manifest, fieldManager),
     );
   }
 

@@ -34,7 +34,14 @@ import {
 } from '../driver.ts';
 import { logKindOf } from '../log-kind.ts';
 import { KubeApi } from './kube-api.ts';
-import { appRecordName, label, managedSelector, ministryNamespace, versionName } from './labels.ts';
+import {
+  annotation,
+  appRecordName,
+  label,
+  managedSelector,
+  ministryNamespace,
+  versionName,
+} from './labels.ts';
 import { ministryManifests } from './manifests/ministry.ts';
 import { SCHEDULED_PORT } from './manifests/ports.ts';
 import { type AppRouting, routeManifest, routeName } from './manifests/route.ts';
@@ -42,10 +49,12 @@ import { type OwnerReference, ownedBy, type PlatformPlacement } from './manifest
 import {
   APP_PORT,
   appRecordManifest,
+  objectsClaim,
   scheduledToken,
   versionChildren,
   versionDeployment,
 } from './manifests/version.ts';
+import { ObjectsHolders } from './objects-holder.ts';
 import { observeVersion } from './observe.ts';
 import { podLogEntries, selectLogs } from './pod-logs.ts';
 import { providedOnKubernetes } from './provides.ts';
@@ -58,6 +67,8 @@ export interface KubernetesDriverOptions {
   platform: PlatformPlacement;
   /** A rollout not available after this long is failed; the previous version keeps serving. */
   progressDeadlineSeconds?: number;
+  /** The size of each app's Durable Objects volume (a PersistentVolumeClaim). Default 1Gi. */
+  objectsVolumeSize?: string;
   /** Whether apps' hostnames are also published as Ingresses or HTTPRoutes (default: gateway only). */
   routing?: AppRouting;
   /**
@@ -108,6 +119,7 @@ export class KubernetesDriver implements ClusterDriver, EndpointResolver {
   readonly #options: Required<Omit<KubernetesDriverOptions, 'log' | 'storage' | 'serviceRelay'>> &
     Pick<KubernetesDriverOptions, 'log' | 'storage' | 'serviceRelay'>;
   readonly #api: KubeApi;
+  readonly #objects: ObjectsHolders;
   readonly #deployments: Informer<V1Deployment>;
   readonly #pods: Informer<V1Pod>;
   readonly #slices: Informer<V1EndpointSlice>;
@@ -129,7 +141,12 @@ export class KubernetesDriver implements ClusterDriver, EndpointResolver {
   #closed = false;
 
   constructor(options: KubernetesDriverOptions) {
-    this.#options = { progressDeadlineSeconds: 120, routing: { kind: 'gateway' }, ...options };
+    this.#options = {
+      progressDeadlineSeconds: 120,
+      routing: { kind: 'gateway' },
+      objectsVolumeSize: '1Gi',
+      ...options,
+    };
     const storage = options.storage;
     this.provides = providedOnKubernetes({ storage: !!storage, services: !!options.serviceRelay });
     if (storage) {
@@ -138,6 +155,7 @@ export class KubernetesDriver implements ClusterDriver, EndpointResolver {
     }
     const kc = options.kubeConfig;
     this.#api = new KubeApi(kc, this.#log);
+    this.#objects = new ObjectsHolders(this.#api);
     const apps = kc.makeApiClient(AppsV1Api);
     const core = kc.makeApiClient(CoreV1Api);
     this.#core = core;
@@ -164,7 +182,7 @@ export class KubernetesDriver implements ClusterDriver, EndpointResolver {
     this.#deployments.on('update', (d) => this.#onDeployment(d));
     this.#deployments.on('delete', (d) => this.#onDeploymentDeleted(d));
     for (const verb of ['add', 'update', 'delete'] as const) {
-      this.#pods.on(verb, (p) => this.#onPod(p));
+      this.#pods.on(verb, (p) => this.#onPod(p, verb));
     }
     for (const informer of [
       this.#deployments,
@@ -216,12 +234,27 @@ export class KubernetesDriver implements ClusterDriver, EndpointResolver {
     };
     const record = ownedBy((await this.#api.apply(appRecordManifest(spec))) as never);
     this.#appRecords.set(spec.appId, record);
-    const deployment = await this.#api.apply(versionDeployment(spec, record, options));
+    const objects = spec.durableObjects.length > 0 ? await this.#objectsStateOf(spec) : undefined;
+    if (objects) {
+      await this.#api.apply(objectsClaim(spec, record, this.#options.objectsVolumeSize));
+    }
+    const deployment = await this.#api.apply(
+      versionDeployment(spec, record, {
+        ...options,
+        ...(objects ? { objects: objects.state } : {}),
+      }),
+    );
     if (spec.crons.length > 0) this.#scheduledTokens.set(spec.deploymentId, scheduledToken(spec));
     // The values go from the control plane into the version's own Secret only.
     const secretValues = spec.secrets ? await fetchSecrets(spec.secrets) : {};
     const children = versionChildren(spec, ownedBy(deployment as never), options, secretValues);
     for (const child of children) await this.#api.apply(child);
+    if (objects?.took) {
+      // The previous holders go down to no pod; this one starts once they are gone.
+      for (const other of this.#objects.othersOf(spec)) {
+        if (this.#deploymentOf(other.deploymentId)) await this.apply(other);
+      }
+    }
     if (!children.some((c) => c.kind === 'PodDisruptionBudget')) {
       await this.#api.delete({
         apiVersion: 'policy/v1',
@@ -234,6 +267,7 @@ export class KubernetesDriver implements ClusterDriver, EndpointResolver {
 
   async remove(deploymentId: string): Promise<void> {
     await this.#start();
+    this.#objects.forget(deploymentId);
     const deployment = this.#deploymentOf(deploymentId);
     if (!deployment?.metadata) return;
     const { name, namespace, labels = {} } = deployment.metadata;
@@ -348,6 +382,35 @@ export class KubernetesDriver implements ClusterDriver, EndpointResolver {
     return runScheduled(
       { host: endpoint.host, port: SCHEDULED_PORT, token },
       { cron: request.cron, scheduledTime: request.scheduledTime },
+    );
+  }
+
+  /** Where a version with Durable Objects stands, from the cluster as the informers see it. */
+  async #objectsStateOf(spec: VersionSpec) {
+    await this.#start();
+    const otherPodsRun = this.#pods
+      .list()
+      .some(
+        (p) =>
+          p.metadata?.labels?.[label.appId] === spec.appId &&
+          p.metadata?.labels?.[label.deploymentId] !== spec.deploymentId,
+      );
+    return this.#objects.stateOf(spec, {
+      deploymentExists: this.#deploymentOf(spec.deploymentId) !== undefined,
+      otherPodsRun,
+    });
+  }
+
+  /** The last pod of an app's previous objects holder is gone: the waiting holder may start. */
+  #settleObjects(appId: string): void {
+    const holder = this.#objects.holderOf(appId);
+    const deployment = holder && this.#deploymentOf(holder.deploymentId);
+    if (!holder || deployment?.metadata?.annotations?.[annotation.objects] !== 'waiting') return;
+    this.apply(holder).catch((error: Error) =>
+      this.#log({
+        level: 'warn',
+        message: `version ${holder.deploymentId} could not take its Durable Objects yet: ${error.message}`,
+      }),
     );
   }
 
@@ -508,14 +571,17 @@ export class KubernetesDriver implements ClusterDriver, EndpointResolver {
     this.#published.delete(id);
     this.#observedReady.delete(id);
     this.#scheduledTokens.delete(id);
+    this.#objects.forget(id);
     this.#emit({ kind: 'deleted', deploymentId: id, appId: labels[label.appId] ?? '' });
   }
 
   /** A pod changed: its version may have; restarts and memory kills become events. */
-  #onPod(pod: V1Pod): void {
+  #onPod(pod: V1Pod, verb: 'add' | 'update' | 'delete'): void {
     const labels = pod.metadata?.labels ?? {};
     const id = labels[label.deploymentId];
     if (!id) return;
+    const appId = labels[label.appId];
+    if (verb === 'delete' && appId) this.#settleObjects(appId);
     const uid = pod.metadata?.uid ?? '';
     for (const status of pod.status?.containerStatuses ?? []) {
       const key = `${uid}/${status.name}`;

@@ -93,7 +93,10 @@ export function observeVersion(
   const annotations = meta.annotations ?? {};
   const status = deployment.status ?? {};
   const ready = status.availableReplicas ?? 0;
-  const desired = deployment.spec?.replicas ?? 1;
+  // A version with Durable Objects waiting for the previous holder's pod
+  // to go wants its one pod all the same: it is progressing, not done.
+  const objects = annotations[annotation.objects];
+  const desired = objects === 'waiting' ? 1 : (deployment.spec?.replicas ?? 1);
   const current = (status.observedGeneration ?? 0) >= (meta.generation ?? 0);
   const failure = ready > 0 ? undefined : podFailure(deployment, pods);
   const servedBefore = everAvailable || annotations[annotation.servedBefore] === 'true';

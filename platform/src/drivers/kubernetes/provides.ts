@@ -3,8 +3,8 @@ import type { ProvidedBindings } from '../driver.ts';
 /**
  * The Workers bindings apps get on a cluster: KV, D1 and R2 where the
  * chart's storage service is installed, service bindings where the
- * gateway's relay is, and cron triggers. Durable Objects are not provided
- * on Kubernetes yet, and are refused at deploy
+ * gateway's relay is, cron triggers, and Durable Objects (on a volume per
+ * app). What is not installed is refused at deploy
  * (routes/deployments/unprovided.ts).
  */
 export const providedOnKubernetes = (installed: {
@@ -12,7 +12,7 @@ export const providedOnKubernetes = (installed: {
   services: boolean;
 }): ProvidedBindings => ({
   storage: installed.storage,
-  durableObjects: false,
+  durableObjects: true,
   services: installed.services,
   crons: true,
 });

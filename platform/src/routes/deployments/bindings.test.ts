@@ -77,14 +77,13 @@ describe('a version with platform bindings', () => {
         body: bundleOf('export default {}', kv),
       });
       expect(res.status).toBe(202);
-      // Durable Objects are still not provided there: refused by name.
+      // Durable Objects too, on a volume of the app's.
       const objects = await withStorage.request('POST', path, {
         body: bundleOf('export default {}', {
           durableObjects: [{ name: 'COMPTEUR', className: 'Compteur', sql: true }],
         }),
       });
-      expect(objects.status).toBe(422);
-      expect(objects.json.error.message).toMatch(/Durable Objects \(Compteur\)/);
+      expect(objects.status).toBe(202);
     } finally {
       await withStorage.close();
     }

@@ -35,9 +35,6 @@ export function refuseUnprovided(body: Bundle, provides: ProvidedBindings): void
   }
   const crons = body.triggers?.crons ?? [];
   if (crons.length > 0 && !provides.crons) {
-    refuse(
-      `cron triggers (${crons.join(', ')})`,
-      'remove [triggers] from the app config',
-    );
+    refuse(`cron triggers (${crons.join(', ')})`, 'remove [triggers] from the app config');
   }
 }

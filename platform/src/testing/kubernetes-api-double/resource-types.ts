@@ -94,6 +94,14 @@ export const resourceTypes: readonly ResourceType[] = [
   }),
   resourceType({ group: '', version: 'v1', kind: 'Event', plural: 'events', shortNames: ['ev'] }),
   resourceType({
+    group: '',
+    version: 'v1',
+    kind: 'PersistentVolumeClaim',
+    plural: 'persistentvolumeclaims',
+    shortNames: ['pvc'],
+    statusSubresource: true,
+  }),
+  resourceType({
     group: 'apps',
     version: 'v1',
     kind: 'Deployment',

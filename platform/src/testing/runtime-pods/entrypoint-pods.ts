@@ -81,6 +81,8 @@ export function runtimeEntrypointPods(options: { graceMs?: number } = {}): Runti
   const lines: string[] = [];
   const roots = new Set<string>();
   const stops = new Set<() => Promise<void>>();
+  /** The claims' directories, kept across pods until every pod stops. */
+  let claimsRoot: string | undefined;
   const say = (pod: string, line: string) => {
     lines.push(`[${pod}] ${line}`);
     if (lines.length > MAX_OUTPUT_LINES) lines.splice(0, lines.length - MAX_OUTPUT_LINES);
@@ -93,7 +95,8 @@ export function runtimeEntrypointPods(options: { graceMs?: number } = {}): Runti
     roots.add(root);
     let env: Record<string, string>;
     try {
-      const mounts = await materialiseVolumes(pod, container, context, root);
+      claimsRoot ??= await mkdtemp(path.join(os.tmpdir(), 'gov-claims-'));
+      const mounts = await materialiseVolumes(pod, container, context, root, claimsRoot);
       env = containerEnvironment(pod, container, context, mounts);
     } catch (error) {
       await rm(root, { recursive: true, force: true });
@@ -184,6 +187,7 @@ export function runtimeEntrypointPods(options: { graceMs?: number } = {}): Runti
     async stopAll() {
       await Promise.all([...stops].map((stop) => stop()));
       await Promise.all([...roots].map((root) => rm(root, { recursive: true, force: true })));
+      if (claimsRoot) await rm(claimsRoot, { recursive: true, force: true });
     },
   };
 }

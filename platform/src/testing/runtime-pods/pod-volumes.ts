@@ -40,7 +40,8 @@ function selected(files: Map<string, Buffer>, items: Json[]): Map<string, Buffer
 /**
  * Writes the volumes a pod's container mounts as directories under `root`,
  * as a kubelet would: Secret and ConfigMap volumes as one file per key
- * (with their defaultMode), emptyDir as an empty directory. A Secret or
+ * (with their defaultMode), emptyDir as an empty directory, a
+ * PersistentVolumeClaim as a directory that outlives the pod. A Secret or
  * ConfigMap that does not exist yet (and is not optional) throws, so the
  * pod is started again later, as a kubelet waits for the mount.
  */
@@ -49,6 +50,8 @@ export async function materialiseVolumes(
   container: Json,
   context: Pick<PodRunContext, 'read'>,
   root: string,
+  /** Where claims' data lives across pods (one directory per namespace and claim); none: refused. */
+  claimsRoot?: string,
 ): Promise<MountedVolume[]> {
   const namespace = pod.metadata.namespace ?? 'default';
   const volumes = new Map(
@@ -60,6 +63,15 @@ export async function materialiseVolumes(
     if (!volume) throw new Error(`volume "${String(mount.name)}" is not declared by the pod`);
     const dir = path.join(root, 'volumes', String(mount.name));
     await mkdir(dir, { recursive: true, mode: 0o700 });
+    const claim = asObject(volume.persistentVolumeClaim);
+    if (claim) {
+      if (!claimsRoot) throw new Error(`volume "${String(mount.name)}": no claims here`);
+      // A claim outlives its pods: the next pod of the same claim finds the data.
+      const claimDir = path.join(claimsRoot, namespace, String(claim.claimName));
+      await mkdir(claimDir, { recursive: true, mode: 0o700 });
+      mounted.push({ mountPath: String(mount.mountPath), dir: claimDir });
+      continue;
+    }
     const secret = asObject(volume.secret);
     const configMap = asObject(volume.configMap);
     const source = secret ?? configMap;

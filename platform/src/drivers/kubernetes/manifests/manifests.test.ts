@@ -6,6 +6,7 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBu
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { LimitRange } from 'kubernetes-models/v1/LimitRange';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
+import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
 import { ResourceQuota } from 'kubernetes-models/v1/ResourceQuota';
 import { Secret } from 'kubernetes-models/v1/Secret';
 import { Service } from 'kubernetes-models/v1/Service';
@@ -17,6 +18,7 @@ import { routeManifest } from './route.ts';
 import type { Manifest } from './types.ts';
 import {
   appRecordManifest,
+  objectsClaim,
   scheduledToken,
   versionChildren,
   versionDeployment,
@@ -29,6 +31,7 @@ const validators: Record<string, new (data: never) => { validate(): void }> = {
   'v1/LimitRange': LimitRange,
   'v1/ServiceAccount': ServiceAccount,
   'v1/Secret': Secret,
+  'v1/PersistentVolumeClaim': PersistentVolumeClaim,
   'v1/ConfigMap': ConfigMap,
   'v1/Service': Service,
   'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
@@ -402,5 +405,53 @@ describe('service bindings in the manifests', () => {
       | undefined;
     expect(JSON.parse(token?.stringData?.services ?? '[]')).toEqual(services);
     expect(() => versionDeployment(calling, owner, options)).toThrow(/no relay/);
+  });
+});
+
+describe('Durable Objects in the manifests', () => {
+  const holding: VersionSpec = {
+    ...spec,
+    instances: 1,
+    durableObjects: [{ name: 'GUICHET', className: 'Guichet', sql: true }],
+  };
+  const pod = (manifest: Manifest) =>
+    (manifest as unknown as { spec: Record<string, unknown> }).spec as {
+      replicas?: number;
+      strategy: { type: string };
+      template: { spec: { volumes: unknown[]; containers: Array<{ env: unknown[] }> } };
+    };
+
+  it('mount the app’s claim in one pod or none, never two side by side, and leave out the autoscaler', () => {
+    const deployment = versionDeployment(holding, owner, { ...options, objects: 'holding' });
+    expect(() => validate(deployment)).not.toThrow();
+    expect(pod(deployment)).toMatchObject({ replicas: 1, strategy: { type: 'Recreate' } });
+    expect(pod(deployment).template.spec.volumes).toContainEqual({
+      name: 'objects',
+      persistentVolumeClaim: { claimName: 'gov-objects-rendez-vous' },
+    });
+    expect(pod(deployment).template.spec.containers[0]?.env).toEqual(
+      expect.arrayContaining([
+        { name: 'GOV_DURABLE_OBJECTS', value: JSON.stringify(holding.durableObjects) },
+        { name: 'GOV_OBJECTS_DIR', value: '/var/lib/gov-objects' },
+        { name: 'GOV_APP_ID', value: 'app_x' },
+      ]),
+    );
+    for (const state of ['waiting', 'released'] as const) {
+      expect(pod(versionDeployment(holding, owner, { ...options, objects: state })).replicas).toBe(
+        0,
+      );
+    }
+    const children = versionChildren(
+      holding,
+      { ...owner, kind: 'Deployment', apiVersion: 'apps/v1' },
+      options,
+    );
+    expect(children.map((c) => c.kind)).not.toContain('HorizontalPodAutoscaler');
+    const claim = objectsClaim(holding, owner, '1Gi');
+    expect(claim).toMatchObject({
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: 'gov-objects-rendez-vous', ownerReferences: [owner] },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+    });
   });
 });

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import type { IPersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
 import type { ISecret } from 'kubernetes-models/v1/Secret';
 import type { IService } from 'kubernetes-models/v1/Service';
 import type { VersionSpec } from '../../driver.ts';
@@ -11,6 +12,7 @@ import {
   label,
   MANAGED_BY,
   ministryNamespace,
+  objectsClaimName,
   versionName,
 } from '../labels.ts';
 import { RUNTIME_OVERHEAD_MIB } from './ministry.ts';
@@ -42,6 +44,54 @@ export interface VersionManifestOptions {
    * name, the gateway relay's address and the headers workerd adds.
    */
   services?: Array<{ name: string; address: string; headers: Record<string, string> }>;
+  /**
+   * For a version with Durable Objects: whether its one pod holds the app's
+   * objects' volume now (`holding`), will once the previous holder's pod is
+   * gone (`waiting`), or handed it to a newer version (`released`).
+   */
+  objects?: 'holding' | 'waiting' | 'released';
+}
+
+/** Where a pod keeps the app's Durable Objects: the app's claim. */
+const OBJECTS_DIR = '/var/lib/gov-objects';
+
+/** The entrypoint's Durable Objects settings, for a version with some. */
+function objectsEnv(spec: VersionSpec) {
+  if (spec.durableObjects.length === 0) return [];
+  return [
+    { name: 'GOV_DURABLE_OBJECTS', value: JSON.stringify(spec.durableObjects) },
+    { name: 'GOV_OBJECTS_DIR', value: OBJECTS_DIR },
+  ];
+}
+
+/** The claim of an app's Durable Objects, owned by the app record: deleting the app deletes them. */
+export function objectsClaim(
+  spec: Pick<VersionSpec, 'ministry' | 'ministryId' | 'app' | 'appId'>,
+  appRecord: OwnerReference,
+  size: string,
+): Manifest {
+  return typed<IPersistentVolumeClaim>({
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: {
+      name: objectsClaimName(spec.app),
+      namespace: ministryNamespace(spec.ministry),
+      labels: {
+        [label.managedBy]: MANAGED_BY,
+        [label.component]: 'durable-objects',
+        [label.ministry]: spec.ministry,
+        [label.ministryId]: spec.ministryId,
+        [label.app]: spec.app,
+        [label.appId]: spec.appId,
+      },
+      ownerReferences: [appRecord],
+    },
+    spec: {
+      // One pod at a time mounts it: the driver scales the previous holder down first.
+      accessModes: ['ReadWriteOnce'],
+      resources: { requests: { storage: size } },
+    },
+  });
 }
 
 /** Where a pod finds the version's capabilities: the artifact's, and the storage service's. */
@@ -90,7 +140,6 @@ function storageEnv(spec: VersionSpec, options: VersionManifestOptions) {
     { name: 'GOV_BINDINGS', value: JSON.stringify(spec.bindings) },
     { name: 'GOV_STORAGE_ADDRESS', value: options.storage.address },
     { name: 'GOV_STORAGE_CAPABILITY_FILE', value: `${TOKEN_DIR}/storage` },
-    { name: 'GOV_APP_ID', value: spec.appId },
     { name: 'GOV_MINISTRY_ID', value: spec.ministryId },
   ];
 }
@@ -151,6 +200,7 @@ export function versionDeployment(
   const labels = versionLabels(spec);
   const memory = `${spec.memoryMib + RUNTIME_OVERHEAD_MIB}Mi`;
   const cpu = `${spec.cpuMillicores}m`;
+  const objects = spec.durableObjects.length > 0 ? (options.objects ?? 'waiting') : undefined;
   const readiness = spec.healthPath
     ? { httpGet: { path: spec.healthPath, port: APP_PORT } }
     : { httpGet: { path: '/', port: LIVENESS_PORT } };
@@ -165,15 +215,21 @@ export function versionDeployment(
         [annotation.generation]: spec.generation,
         [annotation.servedBefore]: String(spec.servedBefore),
         [annotation.artifact]: spec.artifact.sha256,
+        ...(objects ? { [annotation.objects]: objects } : {}),
       },
       ownerReferences: [appRecord],
     },
     spec: {
-      // No replicas: the HorizontalPodAutoscaler owns that number.
+      // No replicas: the HorizontalPodAutoscaler owns that number; with
+      // Durable Objects one pod or none, and never two side by side
+      // (Recreate), since one workerd at a time may hold the objects.
+      ...(objects ? { replicas: objects === 'holding' ? 1 : 0 } : {}),
       selector: { matchLabels: { [label.deploymentId]: spec.deploymentId } },
       progressDeadlineSeconds: options.progressDeadlineSeconds,
       revisionHistoryLimit: 2,
-      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      strategy: objects
+        ? { type: 'Recreate' }
+        : { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
       template: {
         metadata: { labels, annotations: { [annotation.generation]: spec.generation } },
         spec: {
@@ -209,6 +265,11 @@ export function versionDeployment(
                 ...storageEnv(spec, options),
                 ...scheduledEnv(spec),
                 ...servicesEnv(spec, options),
+                ...objectsEnv(spec),
+                // The capability's and the objects' key both name the app.
+                ...(spec.bindings.length > 0 || spec.durableObjects.length > 0
+                  ? [{ name: 'GOV_APP_ID', value: spec.appId }]
+                  : []),
               ],
               // The runtime's one-line refusal (a tampered artifact) becomes the pod's message.
               terminationMessagePolicy: 'FallbackToLogsOnError',
@@ -248,6 +309,9 @@ export function versionDeployment(
                 { name: 'token', mountPath: TOKEN_DIR, readOnly: true },
                 { name: 'vars', mountPath: '/var/run/gov/vars', readOnly: true },
                 { name: 'work', mountPath: '/tmp/gov' },
+                ...(spec.durableObjects.length > 0
+                  ? [{ name: 'objects', mountPath: OBJECTS_DIR }]
+                  : []),
                 ...(spec.secrets
                   ? [{ name: 'secrets', mountPath: SECRETS_DIR, readOnly: true }]
                   : []),
@@ -258,6 +322,14 @@ export function versionDeployment(
             { name: 'token', secret: { secretName: `${name}-token`, defaultMode: 0o440 } },
             { name: 'vars', configMap: { name: `${name}-vars`, defaultMode: 0o440 } },
             { name: 'work', emptyDir: { sizeLimit: '64Mi' } },
+            ...(spec.durableObjects.length > 0
+              ? [
+                  {
+                    name: 'objects',
+                    persistentVolumeClaim: { claimName: objectsClaimName(spec.app) },
+                  },
+                ]
+              : []),
             ...(spec.secrets
               ? [{ name: 'secrets', secret: { secretName: `${name}-secrets`, defaultMode: 0o440 } }]
               : []),
@@ -332,23 +404,28 @@ export function versionChildren(
         ports: [{ name: 'http', port: 80, targetPort: APP_PORT, protocol: 'TCP' }],
       },
     }),
-    typed<IHorizontalPodAutoscaler>({
-      apiVersion: 'autoscaling/v2',
-      kind: 'HorizontalPodAutoscaler',
-      metadata: meta(name),
-      spec: {
-        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
-        minReplicas: spec.instances,
-        maxReplicas: Math.max(spec.instances, options.maxInstances),
-        metrics: [
-          {
-            type: 'Resource',
-            resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } },
-          },
-        ],
-      },
-    }),
   ];
+  // One pod with Durable Objects: nothing to scale.
+  if (spec.durableObjects.length === 0) {
+    children.push(
+      typed<IHorizontalPodAutoscaler>({
+        apiVersion: 'autoscaling/v2',
+        kind: 'HorizontalPodAutoscaler',
+        metadata: meta(name),
+        spec: {
+          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
+          minReplicas: spec.instances,
+          maxReplicas: Math.max(spec.instances, options.maxInstances),
+          metrics: [
+            {
+              type: 'Resource',
+              resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } },
+            },
+          ],
+        },
+      }),
+    );
+  }
   if (spec.instances > 1) {
     children.push({
       apiVersion: 'policy/v1',

@@ -18,6 +18,14 @@ import { type ReadinessProbe, readinessProbeOf } from './readiness-probe.ts';
 
 const podType = requireResourceType('Pod');
 const kubelet = { manager: 'kubelet', subresource: 'status' as const, dryRun: false };
+const kubeletMain = { manager: 'kubelet', subresource: 'main' as const, dryRun: false };
+/**
+ * Held on every pod this kubelet runs, so that a deleted pod stays
+ * (Terminating) until its processes are gone, as a real kubelet keeps it
+ * until its containers stopped: whoever waits for a pod to disappear knows
+ * nothing of it still runs.
+ */
+const PROCESSES_FINALIZER = 'kubelet.gov.test/processes';
 const hostIp = '10.0.0.1';
 /** Faster than any periodSeconds a pod asks for: a test waits for readiness, not for the period. */
 const PROBE_INTERVAL_MS = 100;
@@ -92,6 +100,7 @@ export class ProcessKubelet {
       const run = this.runs.get(uid);
       if (!run) {
         const created = this.admit(pod, nowMs);
+        this.holdPod(created, true);
         this.writeStatus(created);
         continue;
       }
@@ -220,13 +229,31 @@ export class ProcessKubelet {
     run.stopped = true;
     clearTimeout(run.probeTimer);
     this.runs.delete(run.uid);
-    if (run.process) this.stopProcess(run.process);
+    const process = run.process;
     run.process = undefined;
+    // A start still under way stops its process itself once it resolves.
+    const stopped = process ? this.stopProcess(process) : Promise.resolve();
+    void stopped.then(() => this.holdPod(run, false));
   }
 
-  private stopProcess(process: PodProcess): void {
+  private stopProcess(process: PodProcess): Promise<void> {
     const done = process.stop().finally(() => this.stopping.delete(done));
     this.stopping.add(done);
+    return done;
+  }
+
+  /** Adds this kubelet's finalizer to a pod it runs, or takes it off once nothing of it runs. */
+  private holdPod(run: PodRun, hold: boolean): void {
+    try {
+      this.registry.mutate(podType, run.namespace, run.name, kubeletMain, (pod) => {
+        if (pod.metadata.uid !== run.uid) return;
+        const others = (pod.metadata.finalizers ?? []).filter((f) => f !== PROCESSES_FINALIZER);
+        if (hold && pod.metadata.deletionTimestamp) return;
+        pod.metadata.finalizers = hold ? [...others, PROCESSES_FINALIZER] : others;
+      });
+    } catch {
+      // Gone already: nothing to hold or release.
+    }
   }
 
   private writeStatus(run: PodRun): void {
