@@ -18,6 +18,7 @@ import { ensureDemoMinistry } from './demo/seed.ts';
 import type {
   ClusterDriver,
   LogQuery,
+  RequestLogEntry,
   ScheduledRequest,
   SqlAnswer,
   SqlRequest,
@@ -27,6 +28,8 @@ import { createApi } from './http/app.ts';
 import { seedTestAccounts } from './identity/dev-accounts.ts';
 import { type DevProvider, startDevProvider } from './identity/dev-provider.ts';
 import { StaffIdentity } from './identity/staff-identity.ts';
+import { ClusterLogCollector } from './logs/cluster-log-collector.ts';
+import { ClusterLogStore } from './logs/cluster-log-store.ts';
 import { Reconciler } from './reconciler/reconciler.ts';
 import { type CronScheduler, startCronScheduler } from './scheduler/cron-scheduler.ts';
 import { loadMasterKeys } from './secrets/master-key.ts';
@@ -134,6 +137,8 @@ export async function startControlPlane(
   if (devProvider) await seedTestAccounts(db, devProvider.issuer);
 
   const refusals = new RefusalAggregator(db);
+  // A cluster's pods keep their logs only while they exist: the platform keeps them.
+  const clusterLogs = driver.collectLogs && !driver.readLogs ? new ClusterLogStore(db) : undefined;
   const reconciler = new Reconciler({
     db,
     driver,
@@ -170,7 +175,12 @@ export async function startControlPlane(
           logs: (query: LogQuery): Promise<AppLogEntry[]> =>
             driver.readLogs?.(query) ?? Promise.resolve([]),
         }
-      : {}),
+      : clusterLogs
+        ? {
+            logs: (query: LogQuery) => clusterLogs.read(query),
+            requestLogs: (entries: RequestLogEntry[]) => clusterLogs.addRequests(entries),
+          }
+        : {}),
     ...(driver.runScheduled
       ? {
           scheduled: (request: ScheduledRequest): Promise<ScheduledOutcome> =>
@@ -196,7 +206,18 @@ export async function startControlPlane(
     : soleLeadership();
   let unsubscribe: (() => void) | undefined;
   let cronScheduler: CronScheduler | undefined;
+  let logCollector: ClusterLogCollector | undefined;
   const leading = leadership.elected.then(async () => {
+    if (clusterLogs && driver.collectLogs) {
+      const collect = driver.collectLogs.bind(driver);
+      logCollector = new ClusterLogCollector({
+        source: collect,
+        store: clusterLogs,
+        retentionDays: config.logRetentionDays,
+        log,
+      });
+      logCollector.start();
+    }
     if (driver.runScheduled) {
       cronScheduler = startCronScheduler({
         db,
@@ -233,6 +254,7 @@ export async function startControlPlane(
     void reconciler.stop();
     void auditCheckpointer.stop();
     void cronScheduler?.stop();
+    void logCollector?.stop();
     deps.onLeadershipLost?.();
   });
   // A leader is ready once it has reconciled; a standby as soon as its API answers.
@@ -255,6 +277,7 @@ export async function startControlPlane(
       unsubscribe?.();
       await reconciler.stop();
       await cronScheduler?.stop();
+      await logCollector?.stop();
       // Refused attempts still being counted are written before the log is checkpointed.
       await refusals.stop();
       // The last records written before shutdown get a checkpoint too.

@@ -146,6 +146,12 @@ export interface ClusterDriver {
   runScheduled?(request: ScheduledRequest): Promise<ScheduledOutcome>;
   /** An app's logs where the driver keeps them (`gov logs`): oldest first. Optional. */
   readLogs?(query: LogQuery): Promise<AppLogEntry[]>;
+  /**
+   * Where the driver does not keep logs itself (a cluster's pods keep them
+   * only while they exist): the lines written since the last call, for the
+   * control plane to keep. Optional.
+   */
+  collectLogs?(): Promise<Array<{ appId: string; entries: AppLogEntry[] }>>;
   close(): Promise<void>;
 }
 

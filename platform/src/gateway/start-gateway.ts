@@ -5,7 +5,7 @@ import { capability } from '../auth/internal-secret.ts';
 import type { PlatformConfig } from '../config.ts';
 import type { EndpointResolver } from '../drivers/driver.ts';
 import { createGateway } from './gateway.ts';
-import { RequestLog } from './request-log.ts';
+import { controlPlaneRequestLog, RequestLog } from './request-log.ts';
 import { RouteSubscription } from './route-subscription.ts';
 import { RouteTable } from './route-table.ts';
 import { ServiceRelay, serviceRelayKey } from './service-relay.ts';
@@ -53,7 +53,14 @@ export async function startGateway(
   await routes.start();
   const usage = new UsageReporter(deps.controlPlaneUrl, token);
   usage.start(USAGE_REPORT_MS);
-  const requestLog = new RequestLog(deps.resolver, deps.log);
+  const requestLog = new RequestLog(
+    deps.resolver.recordRequests
+      ? (entries) => deps.resolver.recordRequests?.(entries) ?? Promise.resolve()
+      : config.driver === 'kubernetes'
+        ? controlPlaneRequestLog(deps.controlPlaneUrl, token)
+        : undefined,
+    deps.log,
+  );
   requestLog.start(REQUEST_LOG_MS);
   const server = createGateway({
     table,

@@ -9,6 +9,7 @@ import type { Database } from '../db/database.ts';
 import type {
   LogQuery,
   ProvidedBindings,
+  RequestLogEntry,
   ScheduledRequest,
   SqlAnswer,
   SqlRequest,
@@ -41,6 +42,8 @@ export interface ApiDeps {
   storageUsage?: (ministryId: string) => Promise<number>;
   /** Reads an app's logs (`gov logs`), where the driver keeps them. */
   logs?: (query: LogQuery) => Promise<AppLogEntry[]>;
+  /** Keeps the gateways' request records, where the control plane keeps the logs (a cluster). */
+  requestLogs?: (entries: RequestLogEntry[]) => Promise<void>;
   /** For /readyz: false until the boot reconcile has run. */
   isReady?: () => boolean;
   /** How apps run and how their limits are enforced, for /readyz. */
@@ -85,6 +88,7 @@ export function createApi(deps: ApiDeps): Hono<ApiEnv> {
     c.set('sql', deps.sql);
     c.set('scheduled', deps.scheduled);
     c.set('logs', deps.logs);
+    c.set('requestLogs', deps.requestLogs);
     c.set('storageUsage', deps.storageUsage);
     c.set('internalSecret', deps.internalSecret);
     c.set('identity', deps.identity);

@@ -8,6 +8,7 @@ import type { MinistryRow } from '../db/schema/index.ts';
 import type {
   LogQuery,
   ProvidedBindings,
+  RequestLogEntry,
   ScheduledRequest,
   SqlAnswer,
   SqlRequest,
@@ -57,6 +58,8 @@ export interface ApiEnv {
     storageUsage: ((ministryId: string) => Promise<number>) | undefined;
     /** Reads an app's logs, where the driver keeps them. */
     logs: ((query: LogQuery) => Promise<AppLogEntry[]>) | undefined;
+    /** Keeps the gateways' request records, where the control plane keeps the logs. */
+    requestLogs: ((entries: RequestLogEntry[]) => Promise<void>) | undefined;
     /** Key of the capabilities the platform's own parts present. */
     internalSecret: Buffer;
     /** The configured OpenID Provider, when staff sign-in is set up. */

@@ -27,6 +27,7 @@ import { listDeployments } from './deployments/list.ts';
 import { rollback } from './deployments/rollback.ts';
 import { healthz } from './health/healthz.ts';
 import { type RuntimeInfo, readyz } from './health/readyz.ts';
+import { reportRequestLogs } from './internal/request-logs.ts';
 import { watchRoutes } from './internal/routes.ts';
 import { revealVersionSecrets } from './internal/secrets.ts';
 import { reportUsage } from './internal/usage.ts';
@@ -97,6 +98,7 @@ export function allRoutes(options: {
     getArtifact,
     watchRoutes,
     reportUsage,
+    reportRequestLogs,
     revealVersionSecrets,
   ];
 }

@@ -1,4 +1,5 @@
 export * from './api-tokens.ts';
+export * from './app-log-lines.ts';
 export * from './app-secrets.ts';
 export * from './apps.ts';
 export * from './artifacts.ts';

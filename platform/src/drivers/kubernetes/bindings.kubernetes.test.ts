@@ -303,23 +303,26 @@ describe('storage bindings on Kubernetes (API server double, real pods and stora
     ]);
   });
 
-  it('shows the app’s output in its logs, read from its pods (gov logs)', async () => {
+  it('keeps the app’s output and the requests it served in its logs (gov logs)', async () => {
+    const lines = async () =>
+      (await call('GET', '/v1/ministries/interieur/apps/etat-civil/logs')).json.logs as Array<{
+        id: string;
+        kind: string;
+        message: string;
+      }>;
+    // Collected from the pods by the control plane, and sent by the gateway.
     await expect
-      .poll(
-        async () =>
-          (await call('GET', '/v1/ministries/interieur/apps/etat-civil/logs')).json.logs.map(
-            (l: { kind: string; message: string }) => `${l.kind}: ${l.message}`,
-          ),
-        { timeout: 10_000 },
-      )
-      .toEqual(expect.arrayContaining(['console: demande enregistrée ML-2026-001']));
-    const { logs } = (await call('GET', '/v1/ministries/interieur/apps/etat-civil/logs')).json;
-    expect(logs[0]).toMatchObject({
-      kind: 'platform',
-      message: expect.stringMatching(/^gov-runtime: starting/),
-    });
+      .poll(async () => (await lines()).map((l) => `${l.kind}: ${l.message}`), { timeout: 15_000 })
+      .toEqual(
+        expect.arrayContaining([
+          'console: demande enregistrée ML-2026-001',
+          expect.stringMatching(/^request: POST \/ 201 \d+ ms$/),
+        ]),
+      );
+    const logs = await lines();
+    expect(logs.find((l) => l.kind === 'platform')?.message).toMatch(/^gov-runtime: starting/);
     // A follow from the newest line gets nothing new until the app writes again.
-    const newest = logs[logs.length - 1].id;
+    const newest = logs[logs.length - 1]?.id ?? '';
     const after = await call(
       'GET',
       `/v1/ministries/interieur/apps/etat-civil/logs?after=${encodeURIComponent(newest)}`,

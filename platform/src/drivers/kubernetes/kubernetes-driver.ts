@@ -22,7 +22,6 @@ import {
   type DriverWatchEvent,
   type Endpoint,
   type EndpointResolver,
-  type LogQuery,
   type MinistrySpec,
   type ObservedVersion,
   type ProvidedBindings,
@@ -56,7 +55,7 @@ import {
 } from './manifests/version.ts';
 import { ObjectsHolders } from './objects-holder.ts';
 import { observeVersion } from './observe.ts';
-import { podLogEntries, selectLogs } from './pod-logs.ts';
+import { podLogEntries } from './pod-logs.ts';
 import { providedOnKubernetes } from './provides.ts';
 
 export interface KubernetesDriverOptions {
@@ -135,6 +134,8 @@ export class KubernetesDriver implements ClusterDriver, EndpointResolver {
   readonly #appRecords = new Map<string, OwnerReference>();
   /** Each version's scheduled-socket token, from its last apply (read back from its Secret after a restart). */
   readonly #scheduledTokens = new Map<string, string>();
+  /** Each pod's last log line read (its kubelet timestamp), for the next collectLogs. */
+  readonly #logCursors = new Map<string, string>();
   /** The route last published per app, so an unchanged one costs no API call. */
   readonly #routes = new Map<string, string>();
   #started: Promise<void> | undefined;
@@ -441,22 +442,22 @@ export class KubernetesDriver implements ClusterDriver, EndpointResolver {
   }
 
   /**
-   * An app's logs, as `kubectl logs` reads them: the output of each of its
-   * pods' containers the kubelet still keeps (a removed pod's goes with it;
-   * a cluster's log collector keeps them longer), merged oldest first.
-   * Requests are not among them: the gateway meters them, the app's pods
-   * do not see them.
+   * What the apps' pods wrote since the last call, as `kubectl logs` reads
+   * it (the kubelet keeps a pod's output only while the pod exists): the
+   * control plane keeps it for the retention period. From each pod's last
+   * line on; a pod seen for the first time (or after a restart of the
+   * control plane) is read whole, and lines already kept are kept once.
    */
-  async readLogs(query: LogQuery): Promise<AppLogEntry[]> {
+  async collectLogs(): Promise<Array<{ appId: string; entries: AppLogEntry[] }>> {
     await this.#start();
-    const pods = this.#pods.list().filter((p) => p.metadata?.labels?.[label.appId] === query.appId);
-    const sinceSeconds =
-      query.sinceMs === undefined
-        ? undefined
-        : Math.max(1, Math.ceil((Date.now() - query.sinceMs) / 1000));
-    const perPod = await Promise.all(
+    const pods = this.#pods.list().filter((p) => p.metadata?.labels?.[label.appId]);
+    const live = new Set(pods.map((p) => p.metadata?.uid ?? ''));
+    for (const uid of this.#logCursors.keys()) if (!live.has(uid)) this.#logCursors.delete(uid);
+    return Promise.all(
       pods.map(async (pod) => {
         const name = pod.metadata?.name ?? '';
+        const uid = pod.metadata?.uid ?? '';
+        const since = this.#logCursors.get(uid);
         const text = await this.#core
           .readNamespacedPodLog({
             name,
@@ -464,18 +465,22 @@ export class KubernetesDriver implements ClusterDriver, EndpointResolver {
             container: 'app',
             timestamps: true,
             limitBytes: POD_LOG_BYTES,
-            ...(sinceSeconds === undefined ? {} : { sinceSeconds }),
+            ...(since ? { sinceTime: since } : {}),
           })
-          // A pod not started yet has no log: nothing to show, not an outage.
+          // A pod not started yet has no log: nothing to keep, not an outage.
           .catch(() => '');
-        return podLogEntries(text, {
-          pod: name,
-          deploymentId: pod.metadata?.labels?.[label.deploymentId] ?? '',
-          kindOf: logKindOf,
-        });
+        const last = text.trimEnd().split('\n').at(-1)?.split(' ')[0];
+        if (last) this.#logCursors.set(uid, last);
+        return {
+          appId: pod.metadata?.labels?.[label.appId] ?? '',
+          entries: podLogEntries(text, {
+            pod: name,
+            deploymentId: pod.metadata?.labels?.[label.deploymentId] ?? '',
+            kindOf: logKindOf,
+          }),
+        };
       }),
     );
-    return selectLogs(perPod.flat(), query);
   }
 
   track(): () => void {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { logKindOf } from '../log-kind.ts';
-import { podLogEntries, selectLogs } from './pod-logs.ts';
+import { podLogEntries } from './pod-logs.ts';
 
 const source = (pod: string) => ({ pod, deploymentId: 'dep_1', kindOf: logKindOf });
 
@@ -23,27 +23,5 @@ describe('pod logs as an app’s log entries', () => {
     expect(entries.map((e) => e.id)).toEqual([...entries.map((e) => e.id)].sort());
     // Read again, a line keeps its id: a follow never shows it twice.
     expect(podLogEntries(text, source('etat-civil-v1-abc'))).toEqual(entries);
-  });
-
-  it('merges pods oldest first; a follow reads what came after its id, a look back the newest', () => {
-    const a = podLogEntries(
-      '2026-12-04T10:00:00Z a1\n2026-12-04T10:00:02Z a2\n',
-      source('etat-civil-v1-a'),
-    );
-    const b = podLogEntries('2026-12-04T10:00:01Z b1\n', source('etat-civil-v1-b'));
-    const all = selectLogs([...a, ...b], { appId: 'app_x' });
-    expect(all.map((e) => e.message)).toEqual(['a1', 'b1', 'a2']);
-    expect(
-      selectLogs([...a, ...b], { appId: 'app_x', after: all[0]?.id }).map((e) => e.message),
-    ).toEqual(['b1', 'a2']);
-    expect(selectLogs([...a, ...b], { appId: 'app_x', limit: 1 }).map((e) => e.message)).toEqual([
-      'a2',
-    ]);
-    expect(
-      selectLogs([...a, ...b], {
-        appId: 'app_x',
-        sinceMs: Date.parse('2026-12-04T10:00:01Z'),
-      }).map((e) => e.message),
-    ).toEqual(['b1', 'a2']);
   });
 });

@@ -1,9 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AppLogEntry, AppLogKind } from '@gov/contract';
-import type { LogQuery } from '../driver.ts';
 
-/** Lines a reader gets at most in one answer, as on the embedded default. */
-const MAX_LOG_LINES = 1_000;
 const MAX_MESSAGE_CHARS = 8 * 1024;
 
 /**
@@ -12,7 +9,7 @@ const MAX_MESSAGE_CHARS = 8 * 1024;
  * the same line read twice gets the same id, so `after=<id>` (a follow)
  * reads what came since and nothing twice.
  */
-function lineId(at: string, pod: string, text: string): string | undefined {
+export function logLineId(at: string, pod: string, text: string): string | undefined {
   const match = /^(.*T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/.exec(at);
   if (!match) return undefined;
   const ms = Date.parse(`${match[1]}${match[3]}`); // whole seconds
@@ -35,7 +32,7 @@ export function podLogEntries(
     if (space <= 0) continue;
     const at = line.slice(0, space);
     const message = line.slice(space + 1);
-    const id = lineId(at, source.pod, message);
+    const id = logLineId(at, source.pod, message);
     if (!id) continue;
     entries.push({
       id,
@@ -46,19 +43,4 @@ export function podLogEntries(
     });
   }
   return entries;
-}
-
-/** Entries of several pods merged oldest first, within the query, as the embedded default answers. */
-export function selectLogs(entries: AppLogEntry[], query: LogQuery): AppLogEntry[] {
-  const limit = Math.min(query.limit ?? MAX_LOG_LINES, MAX_LOG_LINES);
-  // One line per id: a pod listed twice (a watch replay) shows its lines once.
-  const unique = [...new Map(entries.map((e) => [e.id, e])).values()];
-  const sorted = unique
-    .filter((e) => query.sinceMs === undefined || Date.parse(e.at) >= query.sinceMs)
-    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  if (query.after !== undefined) {
-    const after = query.after;
-    return sorted.filter((e) => e.id > after).slice(0, limit);
-  }
-  return sorted.slice(Math.max(0, sorted.length - limit));
 }

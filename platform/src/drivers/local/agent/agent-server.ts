@@ -1,6 +1,7 @@
 import { chmod, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { z } from 'zod';
+import { requestLogBatchSchema } from '../../../gateway/request-log.ts';
 import type { SqlRequest, VersionSpec } from '../../driver.ts';
 import type { AgentEventRecord, LocalAgent } from './local-agent.ts';
 
@@ -99,23 +100,6 @@ const logQuerySchema = z.object({
     .optional(),
   sinceMs: z.coerce.number().int().min(0).optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),
-});
-
-const requestLogSchema = z.object({
-  entries: z
-    .array(
-      z.object({
-        appId: z.string().regex(/^app_[A-Za-z0-9_]+$/),
-        deploymentId: z.string().regex(/^dep_[a-z2-7]+$/),
-        at: z.string().datetime(),
-        method: z.string().max(16),
-        path: z.string().max(2048),
-        status: z.number().int().min(0).max(999),
-        durationMs: z.number().int().min(0),
-        requestId: z.string().max(64),
-      }),
-    )
-    .max(5000),
 });
 
 const sqlRequestSchema = z.object({
@@ -249,7 +233,7 @@ async function handle(
     return reply(res, 200, { logs: await agent.readLogs(query) });
   }
   if (resource === 'request-log' && req.method === 'POST') {
-    agent.recordRequests(parse(requestLogSchema, await readJson(req)).entries);
+    agent.recordRequests(parse(requestLogBatchSchema, await readJson(req)).entries);
     return reply(res, 204, undefined);
   }
   if (resource === 'sql' && req.method === 'POST') {
