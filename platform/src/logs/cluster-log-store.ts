@@ -4,6 +4,7 @@ import type { Database } from '../db/database.ts';
 import { appLogLines } from '../db/schema/index.ts';
 import type { LogQuery, RequestLogEntry } from '../drivers/driver.ts';
 import { logLineId } from '../drivers/kubernetes/pod-logs.ts';
+import { requestLine } from './request-line.ts';
 
 /** Lines a reader gets at most in one answer, as on the embedded default. */
 const MAX_LOG_LINES = 1_000;
@@ -49,20 +50,7 @@ export class ClusterLogStore {
       const id = logLineId(e.at, e.deploymentId, e.requestId);
       if (!id) continue;
       const lines = byApp.get(e.appId) ?? [];
-      lines.push({
-        id,
-        at: new Date(e.at).toISOString(),
-        deploymentId: e.deploymentId,
-        kind: 'request',
-        message: `${e.method} ${e.path} ${e.status} ${e.durationMs} ms`,
-        request: {
-          method: e.method,
-          path: e.path,
-          status: e.status,
-          durationMs: e.durationMs,
-          requestId: e.requestId,
-        },
-      });
+      lines.push({ id, at: new Date(e.at).toISOString(), ...requestLine(e) });
       byApp.set(e.appId, lines);
     }
     for (const [appId, lines] of byApp) await this.add(appId, lines);

@@ -57,52 +57,44 @@ export const address = (fallback: string) =>
     .default(fallback)
     .refine((v) => ADDRESS.test(v), 'must be host:port, like 0.0.0.0:8080');
 
+/** A JSON list in one variable, each item checked by `item`. */
+const jsonList = <T extends z.ZodType>(item: T, shape: string, max: number) =>
+  z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'is not JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(
+      z
+        .array(item, { error: `must be a JSON list of ${shape}` })
+        .max(max, `lists at most ${max} bindings`),
+    );
+
 /** A storage binding as the driver lists it: KV namespaces, D1 databases, R2 buckets. */
-const bindingsSchema = z
-  .string()
-  .transform((text, ctx) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'is not JSON' });
-      return z.NEVER;
-    }
-  })
-  .pipe(
-    z
-      .array(
-        z.strictObject({
-          kind: z.enum(['kv', 'd1', 'r2']),
-          name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/),
-        }),
-        { error: 'must be a JSON list of {"kind":"kv|d1|r2","name":"NAME"}' },
-      )
-      .max(64, 'lists at most 64 bindings'),
-  );
+const bindingsSchema = jsonList(
+  z.strictObject({
+    kind: z.enum(['kv', 'd1', 'r2']),
+    name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/),
+  }),
+  '{"kind":"kv|d1|r2","name":"NAME"}',
+  64,
+);
 
 /** Durable Object bindings as the driver lists them, as the bundle declared them. */
-const objectsSchema = z
-  .string()
-  .transform((text, ctx) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'is not JSON' });
-      return z.NEVER;
-    }
-  })
-  .pipe(
-    z
-      .array(
-        z.strictObject({
-          name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/),
-          className: z.string().regex(/^[A-Za-z_$][A-Za-z0-9_$]{0,99}$/),
-          sql: z.boolean(),
-        }),
-        { error: 'must be a JSON list of {"name","className","sql"}' },
-      )
-      .max(16, 'lists at most 16 bindings'),
-  );
+const objectsSchema = jsonList(
+  z.strictObject({
+    name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/),
+    className: z.string().regex(/^[A-Za-z_$][A-Za-z0-9_$]{0,99}$/),
+    sql: z.boolean(),
+  }),
+  '{"name","className","sql"}',
+  16,
+);
 
 const envSchema = z.object({
   GOV_ARTIFACT_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),

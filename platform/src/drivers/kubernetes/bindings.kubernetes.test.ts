@@ -11,6 +11,7 @@ import { type RunningControlPlane, startControlPlane } from '../../control-plane
 import { createScratchDatabase } from '../../db/test-database.ts';
 import { type RunningGateway, startGateway } from '../../gateway/start-gateway.ts';
 import { pickFreePort } from '../../net/free-port.ts';
+import { apiCaller, settledVersion } from '../../testing/api-caller.ts';
 import { bundleOf } from '../../testing/api-harness.ts';
 import {
   type KubernetesApiDouble,
@@ -149,26 +150,11 @@ afterAll(async () => {
   else process.env.KUBECONFIG = previousKubeconfig;
 });
 
-async function call(method: string, url: string, body?: unknown) {
-  const res = await fetch(`${controlPlane.apiUrl}${url}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON shapes.
-  return { status: res.status, json: (await res.json().catch(() => undefined)) as any };
-}
-
-async function settled(version: number) {
-  for (let i = 0; i < 600; i++) {
-    const d = (await call('GET', `/v1/ministries/interieur/apps/etat-civil/deployments/${version}`))
-      .json;
-    if (['failed', 'superseded', 'stopped'].includes(d.status) || (d.status === 'ready' && d.live))
-      return d;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`version ${version} did not settle`);
-}
+const call = apiCaller(
+  () => controlPlane.apiUrl,
+  () => token,
+);
+const settled = (version: number) => settledVersion(call, 'interieur', 'etat-civil', version);
 
 /** A civil-status registry: the request in D1, a receipt in KV, the scanned form in R2. */
 const registry = `export default {
@@ -344,17 +330,10 @@ describe('storage bindings on Kubernetes (API server double, real pods and stora
       bundleOf(guichet, { services: [{ name: 'ETAT_CIVIL', app: 'etat-civil' }] }),
     );
     expect(created.status).toBe(202);
-    for (let i = 0; i < 600; i++) {
-      const d = (
-        await call(
-          'GET',
-          `/v1/ministries/interieur/apps/guichet/deployments/${created.json.version}`,
-        )
-      ).json;
-      if (d.status === 'ready' && d.live) break;
-      expect(d.status).not.toBe('failed');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    expect(await settledVersion(call, 'interieur', 'guichet', created.json.version)).toMatchObject({
+      status: 'ready',
+      live: true,
+    });
     await expect
       .poll(async () => (await fetchVia(gateway.port, 'guichet.interieur.localhost', '/')).body, {
         timeout: 10_000,
@@ -406,18 +385,13 @@ export default {
         }),
       );
       expect(created.status).toBe(202);
-      for (let i = 0; i < 600; i++) {
-        const d = (
-          await call(
-            'GET',
-            `/v1/ministries/interieur/apps/file-attente/deployments/${created.json.version}`,
-          )
-        ).json;
-        if (d.status === 'ready' && d.live) return d;
-        expect(d.status).not.toBe('failed');
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      throw new Error(`file-attente ${label} did not go live`);
+      const settledAs = await settledVersion(
+        call,
+        'interieur',
+        'file-attente',
+        created.json.version,
+      );
+      expect(settledAs, `file-attente ${label}`).toMatchObject({ status: 'ready', live: true });
     };
     const ticket = () => fetchVia(gateway.port, 'file-attente.interieur.localhost', '/');
     await deployVersion('v1');

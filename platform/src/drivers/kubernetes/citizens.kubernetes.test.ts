@@ -11,6 +11,7 @@ import { artifacts } from '../../db/schema/index.ts';
 import { createScratchDatabase } from '../../db/test-database.ts';
 import { type RunningGateway, startGateway } from '../../gateway/start-gateway.ts';
 import { pickFreePort } from '../../net/free-port.ts';
+import { apiCaller, settledVersion } from '../../testing/api-caller.ts';
 import { bundleOf } from '../../testing/api-harness.ts';
 import {
   type KubernetesApiDouble,
@@ -97,26 +98,11 @@ afterAll(async () => {
   else process.env.KUBECONFIG = previousKubeconfig;
 });
 
-async function call(method: string, url: string, body?: unknown) {
-  const res = await fetch(`${controlPlane.apiUrl}${url}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON shapes.
-  return { status: res.status, json: (await res.json().catch(() => undefined)) as any };
-}
-
-async function settled(version: number) {
-  for (let i = 0; i < 600; i++) {
-    const d = (await call('GET', `/v1/ministries/sante/apps/rendez-vous/deployments/${version}`))
-      .json;
-    if (['failed', 'superseded', 'stopped'].includes(d.status) || (d.status === 'ready' && d.live))
-      return d;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`version ${version} did not settle`);
-}
+const call = apiCaller(
+  () => controlPlane.apiUrl,
+  () => token,
+);
+const settled = (version: number) => settledVersion(call, 'sante', 'rendez-vous', version);
 
 const appSaying = (text: string) =>
   bundleOf(`export default { fetch() { return new Response('${text}'); } };`);

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config.ts';
 import { type RunningControlPlane, startControlPlane } from '../../control-plane.ts';
 import { createScratchDatabase } from '../../db/test-database.ts';
+import { apiCaller, settledVersion } from '../../testing/api-caller.ts';
 import { bundleOf } from '../../testing/api-harness.ts';
 import {
   type KubernetesApiDouble,
@@ -71,26 +72,11 @@ afterAll(async () => {
   else process.env.KUBECONFIG = previousKubeconfig;
 });
 
-async function call(method: string, url: string, body?: unknown) {
-  const res = await fetch(`${controlPlane.apiUrl}${url}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON shapes.
-  return { status: res.status, json: (await res.json().catch(() => undefined)) as any };
-}
-
-async function settled(version: number) {
-  for (let i = 0; i < 300; i++) {
-    const d = (await call('GET', `/v1/ministries/sante/apps/rendez-vous/deployments/${version}`))
-      .json;
-    if (['failed', 'superseded', 'stopped'].includes(d.status) || (d.status === 'ready' && d.live))
-      return d;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`version ${version} did not settle`);
-}
+const call = apiCaller(
+  () => controlPlane.apiUrl,
+  () => token,
+);
+const settled = (version: number) => settledVersion(call, 'sante', 'rendez-vous', version, 300);
 
 const deploy = async (text: string, flags: string[] = []) =>
   (

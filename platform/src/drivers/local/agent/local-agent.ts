@@ -13,6 +13,7 @@ import {
   verifiedArtifact,
 } from '@gov/runtime';
 import { ServiceRelay } from '../../../gateway/service-relay.ts';
+import { requestLine } from '../../../logs/request-line.ts';
 import type {
   DriverWatchEvent,
   Endpoint,
@@ -242,19 +243,7 @@ export class LocalAgent {
   /** Requests the gateway served, into each app's logs. */
   recordRequests(entries: RequestLogEntry[]): void {
     for (const e of entries) {
-      this.#logs.add(e.appId, {
-        deploymentId: e.deploymentId,
-        kind: 'request',
-        message: `${e.method} ${e.path} ${e.status} ${e.durationMs} ms`,
-        request: {
-          method: e.method,
-          path: e.path,
-          status: e.status,
-          durationMs: e.durationMs,
-          requestId: e.requestId,
-        },
-        at: new Date(e.at),
-      });
+      this.#logs.add(e.appId, { ...requestLine(e), at: new Date(e.at) });
     }
   }
 
