@@ -413,6 +413,21 @@ export default {
     const v2Started = lines.findIndex((l) => /^\[file-attente-v2-[^\]]+\] started at/.test(l));
     expect(v1Exited).toBeGreaterThan(-1);
     expect(v2Started).toBeGreaterThan(v1Exited);
+    // A new version that cannot start gives the objects back: v2 serves again, its count intact.
+    const broken = await call(
+      'POST',
+      '/v1/ministries/interieur/apps/file-attente/deployments',
+      bundleOf(`${counter('v3')}\nthrow new Error('configuration manquante');`, {
+        durableObjects: [{ name: 'GUICHET', className: 'Guichet', sql: true }],
+      }),
+    );
+    expect(
+      (await settledVersion(call, 'interieur', 'file-attente', broken.json.version)).status,
+    ).toBe('failed');
+    await expect
+      .poll(async () => (await ticket()).body, { timeout: 20_000 })
+      .toMatch(/^v2 ticket /);
+    expect(Number((await ticket()).body.split(' ').pop())).toBeGreaterThan(next);
     const claims = await kubeConfigFor(double)
       .makeApiClient(CoreV1Api)
       .listNamespacedPersistentVolumeClaim({ namespace: 'gov-interieur' });

@@ -268,8 +268,13 @@ export class KubernetesDriver implements ClusterDriver, EndpointResolver {
 
   async remove(deploymentId: string): Promise<void> {
     await this.#start();
-    this.#objects.forget(deploymentId);
     const deployment = this.#deploymentOf(deploymentId);
+    // A removed holder of Durable Objects hands them back to the version still there.
+    const heir = await this.#objects.release(
+      deploymentId,
+      (id) => id !== deploymentId && this.#deploymentOf(id) !== undefined,
+    );
+    if (heir) await this.apply(heir);
     if (!deployment?.metadata) return;
     const { name, namespace, labels = {} } = deployment.metadata;
     // Its Service, autoscaler, budget, Secret and ConfigMap go with it (owner references).
@@ -399,6 +404,7 @@ export class KubernetesDriver implements ClusterDriver, EndpointResolver {
     return this.#objects.stateOf(spec, {
       deploymentExists: this.#deploymentOf(spec.deploymentId) !== undefined,
       otherPodsRun,
+      exists: (id) => this.#deploymentOf(id) !== undefined,
     });
   }
 

@@ -33,12 +33,20 @@ export class ObjectsHolders {
    */
   async stateOf(
     spec: VersionSpec,
-    observed: { deploymentExists: boolean; otherPodsRun: boolean },
+    observed: {
+      deploymentExists: boolean;
+      otherPodsRun: boolean;
+      /** Whether a version's Deployment is on the cluster. */
+      exists: (deploymentId: string) => boolean;
+    },
   ): Promise<{ state: ObjectsState; took: boolean }> {
     this.#specs.set(spec.deploymentId, spec);
     let holder = this.#holders.get(spec.appId) ?? (await this.#read(spec));
+    // A holder that is gone (removed, failed, deleted while the control
+    // plane was down) holds nothing: the version applied now takes them.
     const took =
-      holder !== spec.deploymentId && (holder === undefined || !observed.deploymentExists);
+      holder !== spec.deploymentId &&
+      (holder === undefined || !observed.deploymentExists || !observed.exists(holder));
     if (took) {
       holder = spec.deploymentId;
       await this.#write(spec, holder);
@@ -61,6 +69,25 @@ export class ObjectsHolders {
     return holder === undefined ? undefined : this.#specs.get(holder);
   }
 
+  /**
+   * A version is removed: forgotten, and if it held the objects (a new
+   * version that failed, say), the app's other version applied last gets
+   * them back. Returns that version, for the driver to apply again.
+   */
+  async release(
+    deploymentId: string,
+    exists: (id: string) => boolean,
+  ): Promise<VersionSpec | undefined> {
+    const spec = this.#specs.get(deploymentId);
+    this.#specs.delete(deploymentId);
+    if (!spec || this.#holders.get(spec.appId) !== deploymentId) return undefined;
+    this.#holders.delete(spec.appId);
+    await this.#write(spec, '');
+    return this.othersOf(spec)
+      .filter((s) => exists(s.deploymentId))
+      .sort((a, b) => b.version - a.version)[0];
+  }
+
   forget(deploymentId: string): void {
     this.#specs.delete(deploymentId);
   }
@@ -72,7 +99,8 @@ export class ObjectsHolders {
       name: appRecordName(spec.app),
       namespace: ministryNamespace(spec.ministry),
     });
-    return record?.metadata?.annotations?.[annotation.objectsHolder];
+    // Empty: released by a removed holder, nobody holds them.
+    return record?.metadata?.annotations?.[annotation.objectsHolder] || undefined;
   }
 
   async #write(spec: VersionSpec, holder: string): Promise<void> {
