@@ -151,8 +151,14 @@ export interface ClusterDriver {
    * only while they exist): the lines written since the last call, for the
    * control plane to keep. Optional.
    */
-  collectLogs?(): Promise<Array<{ appId: string; entries: AppLogEntry[] }>>;
+  collectLogs?(): Promise<CollectedLogs>;
   close(): Promise<void>;
+}
+
+/** Lines collected from where apps ran; `commit` once they are kept, so the next call goes on from there. */
+export interface CollectedLogs {
+  apps: Array<{ appId: string; entries: AppLogEntry[] }>;
+  commit(): void;
 }
 
 export interface ProvidedBindings {

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import type { PlatformConfig } from '../config.ts';
 import { hostPort } from '../net/host-port.ts';
 import type { ClusterDriver, EndpointResolver } from './driver.ts';
@@ -27,6 +28,8 @@ export async function selectDriver(
   const { storageKeysFrom } = await import('@gov/runtime');
   const { serviceRelayKey } = await import('../gateway/service-relay.ts');
   const { loadInternalSecret } = await import('../auth/internal-secret.ts');
+  // The key the platform's parts share: the driver's capabilities derive from it.
+  const internalSecret = await loadInternalSecret(config.dataDir, config.internalSecret);
   const kubeConfig = new KubeConfig();
   // In a pod: its service account; elsewhere: KUBECONFIG or ~/.kube/config.
   kubeConfig.loadFromDefault();
@@ -60,12 +63,10 @@ export async function selectDriver(
       : {}),
     ...(k8s.serviceRelay
       ? {
-          serviceRelay: {
-            address: k8s.serviceRelay.address,
-            key: serviceRelayKey(await loadInternalSecret(config.dataDir, config.internalSecret)),
-          },
+          serviceRelay: { address: k8s.serviceRelay.address, key: serviceRelayKey(internalSecret) },
         }
       : {}),
+    scheduledKey: createHmac('sha256', internalSecret).update('gov-scheduled').digest(),
     progressDeadlineSeconds: k8s.progressDeadlineSeconds,
     routing: k8s.routing,
     log,

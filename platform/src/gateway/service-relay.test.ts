@@ -121,4 +121,25 @@ describe('the service relay', () => {
       await relay.close();
     }
   });
+
+  it('counts a depth an app sends as negative or odd as the start of a chain, never as more room', async () => {
+    // A gateway that is never reached: what matters is whether the relay forwards at all.
+    const relay = await ServiceRelay.start({ baseDomain: 'localhost', gateway: '127.0.0.1:9' });
+    try {
+      const granted = relay.headersFor('sante', 'app_guichet', 'etat-civil');
+      for (const depth of ['-1000000', '1e9', 'abc', '15.5']) {
+        const res = await fetch(`http://${relay.address}/`, {
+          headers: { ...granted, 'gov-service-depth': depth },
+        });
+        // Forwarded (the gateway is down: 502), not refused as a loop, nor let past its limit.
+        expect(res.status, depth).toBe(depth === '1e9' ? 508 : 502);
+      }
+      const atLimit = await fetch(`http://${relay.address}/`, {
+        headers: { ...granted, 'gov-service-depth': '16' },
+      });
+      expect(atLimit.status).toBe(508);
+    } finally {
+      await relay.close();
+    }
+  });
 });

@@ -138,8 +138,11 @@ export class ServiceRelay {
       refuse(403, 'this relay answers the platform’s service bindings only');
       return;
     }
-    const depth = Number(one(DEPTH_HEADER) || '0') + 1;
-    if (!Number.isInteger(depth) || depth > MAX_SERVICE_DEPTH) {
+    // What an app forwards is the app's to write: anything but a small whole
+    // number counts as the start of a chain, never as room for more hops.
+    const said = Number(one(DEPTH_HEADER) || '0');
+    const depth = (Number.isInteger(said) && said > 0 ? said : 0) + 1;
+    if (depth > MAX_SERVICE_DEPTH) {
       refuse(
         508,
         `apps called each other through service bindings more than ${MAX_SERVICE_DEPTH} deep: a loop?`,

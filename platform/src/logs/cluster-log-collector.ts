@@ -1,4 +1,5 @@
-import type { AppLogEntry } from '@gov/contract';
+import type { CollectedLogs } from '../drivers/driver.ts';
+import { MAX_BYTES_PER_APP_DAY } from '../drivers/local/agent/log-store.ts';
 import type { ClusterLogStore } from './cluster-log-store.ts';
 
 const PRUNE_EVERY_MS = 60 * 60_000;
@@ -11,7 +12,9 @@ const PRUNE_EVERY_MS = 60 * 60_000;
  * up: lines are keyed, so nothing is kept twice.
  */
 export class ClusterLogCollector {
-  readonly #source: () => Promise<Array<{ appId: string; entries: AppLogEntry[] }>>;
+  readonly #source: () => Promise<CollectedLogs>;
+  /** Bytes kept today per app (`<appId>/<day>`), and lines refused past the daily cap. */
+  readonly #today = new Map<string, { bytes: number; dropped: number }>();
   readonly #store: ClusterLogStore;
   readonly #retentionDays: number;
   readonly #log: (entry: Record<string, unknown>) => void;
@@ -21,7 +24,7 @@ export class ClusterLogCollector {
   #stopped = false;
 
   constructor(options: {
-    source: () => Promise<Array<{ appId: string; entries: AppLogEntry[] }>>;
+    source: () => Promise<CollectedLogs>;
     store: ClusterLogStore;
     retentionDays: number;
     log: (entry: Record<string, unknown>) => void;
@@ -46,9 +49,12 @@ export class ClusterLogCollector {
   /** One pass: new lines into the store, and the hourly prune. */
   async collect(): Promise<void> {
     try {
-      for (const { appId, entries } of await this.#source()) {
-        if (entries.length > 0) await this.#store.add(appId, entries);
+      const collected = await this.#source();
+      for (const { appId, entries } of collected.apps) {
+        const kept = entries.filter((e) => this.#withinDay(appId, e.at, e.message.length));
+        if (kept.length > 0) await this.#store.add(appId, kept);
       }
+      collected.commit();
       if (Date.now() - this.#prunedAt >= PRUNE_EVERY_MS) {
         await this.#store.prune(this.#retentionDays);
         this.#prunedAt = Date.now();
@@ -60,6 +66,31 @@ export class ClusterLogCollector {
         message: `app logs not collected this time: ${(error as Error).message}`,
       });
     }
+  }
+
+  /**
+   * The embedded default's cap, per app and day (counted by this leader):
+   * an app that floods its output keeps 20 MiB of it a day, the rest is
+   * counted and said once in the platform's log.
+   */
+  #withinDay(appId: string, at: string, bytes: number): boolean {
+    const key = `${appId}/${at.slice(0, 10)}`;
+    const day = this.#today.get(key) ?? { bytes: 0, dropped: 0 };
+    this.#today.set(key, day);
+    if (this.#today.size > 10_000) this.#today.clear();
+    if (day.bytes + bytes > MAX_BYTES_PER_APP_DAY) {
+      if (day.dropped === 0) {
+        this.#log({
+          level: 'warn',
+          component: 'logs',
+          message: `app ${appId} wrote more than its daily share of logs; the rest of the day is not kept`,
+        });
+      }
+      day.dropped += 1;
+      return false;
+    }
+    day.bytes += bytes;
+    return true;
   }
 
   async stop(): Promise<void> {

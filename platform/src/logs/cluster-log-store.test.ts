@@ -48,6 +48,8 @@ describe('a cluster’s app logs in the database', () => {
     ]);
     // Never another app's lines.
     expect(await store.read({ appId: otherAppId })).toEqual([]);
+    // An app deleted while its pods still ran: its lines are dropped, nothing fails.
+    await expect(store.add('app_supprimee', [a])).resolves.toBeUndefined();
   });
 
   it('keeps the gateway’s requests as request lines, and drops what is past the retention period', async () => {

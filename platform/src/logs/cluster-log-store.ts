@@ -13,6 +13,13 @@ const MAX_MESSAGE_CHARS = 8 * 1024;
 const BATCH = 500;
 const DAY_MS = 24 * 60 * 60_000;
 
+/** PostgreSQL's foreign_key_violation, as the postgres driver and PGlite report it. */
+function foreignKeyViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown; cause?: { code?: unknown } } | null)?.code;
+  const cause = (error as { cause?: { code?: unknown } } | null)?.cause?.code;
+  return code === '23503' || cause === '23503';
+}
+
 /**
  * A cluster's app logs, in the platform's database (table app_log_lines):
  * what the collector read from the pods, and the requests the gateways
@@ -39,7 +46,13 @@ export class ClusterLogStore {
         message: e.message.slice(0, MAX_MESSAGE_CHARS),
         request: e.request ?? null,
       }));
-      await this.#db.insert(appLogLines).values(rows).onConflictDoNothing();
+      try {
+        await this.#db.insert(appLogLines).values(rows).onConflictDoNothing();
+      } catch (error) {
+        // An app deleted while its pods still ran: its lines go with it, the others' are kept.
+        if (foreignKeyViolation(error)) return;
+        throw error;
+      }
     }
   }
 

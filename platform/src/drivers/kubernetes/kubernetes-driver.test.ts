@@ -187,6 +187,50 @@ describe('kubernetes driver', () => {
     }
   });
 
+  it('gives an app’s Durable Objects to one version at a time, across a restart of the control plane', async () => {
+    const h = await kubernetesHarness();
+    try {
+      await h.driver.applyMinistry(ministry);
+      const objects = { durableObjects: [{ name: 'GUICHET', className: 'Guichet', sql: true }] };
+      const app = { app: 'guichet', appId: 'app_guichet', ...objects };
+      const v1 = h.spec(false, { ...app, version: 1 });
+      const v2 = h.spec(false, { ...app, version: 2 });
+      const { AppsV1Api } = await import('@kubernetes/client-node');
+      const apps = kubeConfigFor(h.double).makeApiClient(AppsV1Api);
+      const replicas = async () =>
+        Object.fromEntries(
+          (await apps.listNamespacedDeployment({ namespace: 'gov-contrat' })).items
+            .filter((d) => d.metadata?.labels?.['gov.ml/app'] === 'guichet')
+            .map((d) => [
+              d.metadata?.name,
+              `${d.spec?.replicas}/${d.metadata?.annotations?.['gov.ml/durable-objects']}`,
+            ]),
+        );
+      await h.driver.apply(v1);
+      await expect.poll(replicas).toEqual({ 'guichet-v1': '1/holding' });
+      await h.driver.apply(v2);
+      // Recorded at once: v2 waits, v1 goes down to no pod; never both with one.
+      expect(await replicas()).toEqual({ 'guichet-v1': '0/released', 'guichet-v2': '0/waiting' });
+      // The control plane stops before v1's pod is gone; the next one finds v2 waiting.
+      await h.driver.close();
+      const next = new KubernetesDriver({
+        kubeConfig: kubeConfigFor(h.double),
+        runtimeImage: 'registry.gov.ml/gov/runtime:test',
+        platform,
+      });
+      try {
+        await next.list();
+        await expect
+          .poll(replicas, { timeout: 5_000 })
+          .toEqual({ 'guichet-v1': '0/released', 'guichet-v2': '1/holding' });
+      } finally {
+        await next.close();
+      }
+    } finally {
+      await h.close();
+    }
+  });
+
   it('converges through 409s, 500s and dropped watches, leaving nothing duplicated or orphaned', async () => {
     const h = await kubernetesHarness();
     const { CoreV1Api, AppsV1Api } = await import('@kubernetes/client-node');

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { AppLogEntry } from '@gov/contract';
 import { fetchSecrets, runScheduled, type ScheduledOutcome } from '@gov/runtime';
 import {
@@ -17,6 +18,7 @@ import type { StorageClient } from '../../storage/storage-client.ts';
 import {
   type AppRoute,
   type ClusterDriver,
+  type CollectedLogs,
   DriverError,
   type DriverInfo,
   type DriverWatchEvent,
@@ -31,6 +33,7 @@ import {
   type VersionSpec,
   type Watch,
 } from '../driver.ts';
+import { Semaphore } from '../local/agent/semaphore.ts';
 import { logKindOf } from '../log-kind.ts';
 import { KubeApi } from './kube-api.ts';
 import {
@@ -39,6 +42,7 @@ import {
   label,
   managedSelector,
   ministryNamespace,
+  OBJECTS_FIELD_MANAGER,
   versionName,
 } from './labels.ts';
 import { ministryManifests } from './manifests/ministry.ts';
@@ -82,6 +86,13 @@ export interface KubernetesDriverOptions {
    * bindings are refused at deploy.
    */
   serviceRelay?: { address: string; key: Buffer };
+  /**
+   * The key of the versions' scheduled-socket tokens: stable across
+   * restarts of the control plane when given (select-driver derives it from
+   * the internal secret); else one of its own, and running pods keep
+   * working only until the next restart.
+   */
+  scheduledKey?: Buffer;
   log?: (entry: Record<string, unknown>) => void;
 }
 
@@ -94,8 +105,9 @@ interface Informer<T extends KubernetesObject> {
 }
 
 const RESTART_AFTER_ERROR_MS = 1_000;
-/** What `gov logs` reads of one pod at most: the kubelet's log API cuts there. */
-const POD_LOG_BYTES = 4 * 1024 * 1024;
+/** What one collection reads of one pod at most (the rest next time), and how many pods at once. */
+const POD_LOG_BYTES = 1024 * 1024;
+const POD_LOG_READS = 4;
 const WAKE_POLL_MS = 100;
 
 /**
@@ -134,6 +146,8 @@ export class KubernetesDriver implements ClusterDriver, EndpointResolver {
   readonly #appRecords = new Map<string, OwnerReference>();
   /** Each version's scheduled-socket token, from its last apply (read back from its Secret after a restart). */
   readonly #scheduledTokens = new Map<string, string>();
+  /** Per app, the objects changes under way (see #objectsLock). */
+  readonly #objectsChains = new Map<string, Promise<void>>();
   /** Each pod's last log line read (its kubelet timestamp), for the next collectLogs. */
   readonly #logCursors = new Map<string, string>();
   /** The route last published per app, so an unchanged one costs no API call. */
@@ -146,6 +160,7 @@ export class KubernetesDriver implements ClusterDriver, EndpointResolver {
       progressDeadlineSeconds: 120,
       routing: { kind: 'gateway' },
       objectsVolumeSize: '1Gi',
+      scheduledKey: randomBytes(32),
       ...options,
     };
     const storage = options.storage;
@@ -217,6 +232,13 @@ export class KubernetesDriver implements ClusterDriver, EndpointResolver {
   }
 
   async apply(spec: VersionSpec): Promise<void> {
+    // Which version holds an app's Durable Objects changes one step at a time.
+    if (spec.durableObjects.length > 0)
+      return this.#objectsLock(spec.appId, () => this.#apply(spec));
+    return this.#apply(spec);
+  }
+
+  async #apply(spec: VersionSpec): Promise<void> {
     const options = {
       runtimeImage: this.#options.runtimeImage,
       progressDeadlineSeconds: this.#options.progressDeadlineSeconds,
@@ -232,12 +254,23 @@ export class KubernetesDriver implements ClusterDriver, EndpointResolver {
       ...(this.#options.serviceRelay
         ? { services: this.#serviceBindingsOf(spec, this.#options.serviceRelay) }
         : {}),
+      ...(spec.crons.length > 0
+        ? { scheduledToken: scheduledToken(this.#options.scheduledKey, spec.deploymentId) }
+        : {}),
     };
     const record = ownedBy((await this.#api.apply(appRecordManifest(spec))) as never);
     this.#appRecords.set(spec.appId, record);
     const objects = spec.durableObjects.length > 0 ? await this.#objectsStateOf(spec) : undefined;
     if (objects) {
-      await this.#api.apply(objectsClaim(spec, record, this.#options.objectsVolumeSize));
+      // Created once: a claim's size and class cannot shrink or change afterwards.
+      const claim = objectsClaim(spec, record, this.#options.objectsVolumeSize);
+      const existing = await this.#api.read({
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        name: claim.metadata.name,
+        namespace: claim.metadata.namespace,
+      });
+      if (!existing) await this.#api.apply(claim);
     }
     const deployment = await this.#api.apply(
       versionDeployment(spec, record, {
@@ -245,7 +278,8 @@ export class KubernetesDriver implements ClusterDriver, EndpointResolver {
         ...(objects ? { objects: objects.state } : {}),
       }),
     );
-    if (spec.crons.length > 0) this.#scheduledTokens.set(spec.deploymentId, scheduledToken(spec));
+    if (options.scheduledToken)
+      this.#scheduledTokens.set(spec.deploymentId, options.scheduledToken);
     // The values go from the control plane into the version's own Secret only.
     const secretValues = spec.secrets ? await fetchSecrets(spec.secrets) : {};
     const children = versionChildren(spec, ownedBy(deployment as never), options, secretValues);
@@ -253,7 +287,7 @@ export class KubernetesDriver implements ClusterDriver, EndpointResolver {
     if (objects?.took) {
       // The previous holders go down to no pod; this one starts once they are gone.
       for (const other of this.#objects.othersOf(spec)) {
-        if (this.#deploymentOf(other.deploymentId)) await this.apply(other);
+        if (this.#deploymentOf(other.deploymentId)) await this.#apply(other);
       }
     }
     if (!children.some((c) => c.kind === 'PodDisruptionBudget')) {
@@ -269,12 +303,17 @@ export class KubernetesDriver implements ClusterDriver, EndpointResolver {
   async remove(deploymentId: string): Promise<void> {
     await this.#start();
     const deployment = this.#deploymentOf(deploymentId);
-    // A removed holder of Durable Objects hands them back to the version still there.
-    const heir = await this.#objects.release(
-      deploymentId,
-      (id) => id !== deploymentId && this.#deploymentOf(id) !== undefined,
-    );
-    if (heir) await this.apply(heir);
+    const appId = deployment?.metadata?.labels?.[label.appId];
+    if (appId) {
+      // A removed holder of Durable Objects hands them back to the version still there.
+      await this.#objectsLock(appId, async () => {
+        const heir = await this.#objects.release(
+          deploymentId,
+          (id) => id !== deploymentId && this.#deploymentOf(id) !== undefined,
+        );
+        if (heir) await this.#apply(heir);
+      });
+    }
     if (!deployment?.metadata) return;
     const { name, namespace, labels = {} } = deployment.metadata;
     // Its Service, autoscaler, budget, Secret and ConfigMap go with it (owner references).
@@ -394,13 +433,7 @@ export class KubernetesDriver implements ClusterDriver, EndpointResolver {
   /** Where a version with Durable Objects stands, from the cluster as the informers see it. */
   async #objectsStateOf(spec: VersionSpec) {
     await this.#start();
-    const otherPodsRun = this.#pods
-      .list()
-      .some(
-        (p) =>
-          p.metadata?.labels?.[label.appId] === spec.appId &&
-          p.metadata?.labels?.[label.deploymentId] !== spec.deploymentId,
-      );
+    const otherPodsRun = this.#othersRun(spec.appId, spec.deploymentId);
     return this.#objects.stateOf(spec, {
       deploymentExists: this.#deploymentOf(spec.deploymentId) !== undefined,
       otherPodsRun,
@@ -408,17 +441,71 @@ export class KubernetesDriver implements ClusterDriver, EndpointResolver {
     });
   }
 
-  /** The last pod of an app's previous objects holder is gone: the waiting holder may start. */
+  /**
+   * Whether anything of the app's other versions may still run: a pod
+   * (until its containers stopped), or a Deployment still asked for one.
+   */
+  #othersRun(appId: string, deploymentId: string): boolean {
+    const other = (labels: Record<string, string> | undefined) =>
+      labels?.[label.appId] === appId && labels?.[label.deploymentId] !== deploymentId;
+    return (
+      this.#pods.list().some((p) => other(p.metadata?.labels)) ||
+      this.#deployments.list().some((d) => other(d.metadata?.labels) && (d.spec?.replicas ?? 1) > 0)
+    );
+  }
+
+  /**
+   * The app's waiting objects holder gets its pod once nothing of the other
+   * versions runs. Read from the cluster alone (no spec needed, so it works
+   * after a restart of the control plane too), written as a partial apply
+   * of its own field manager: the replica count and the state, nothing else.
+   */
   #settleObjects(appId: string): void {
-    const holder = this.#objects.holderOf(appId);
-    const deployment = holder && this.#deploymentOf(holder.deploymentId);
-    if (!holder || deployment?.metadata?.annotations?.[annotation.objects] !== 'waiting') return;
-    this.apply(holder).catch((error: Error) =>
+    if (this.#closed) return;
+    const waiting = this.#deployments
+      .list()
+      .find(
+        (d) =>
+          d.metadata?.labels?.[label.appId] === appId &&
+          d.metadata?.annotations?.[annotation.objects] === 'waiting',
+      );
+    if (!waiting?.metadata?.name) return;
+    const { name, namespace } = waiting.metadata;
+    const deploymentId = waiting.metadata.labels?.[label.deploymentId] ?? '';
+    void this.#objectsLock(appId, async () => {
+      const current = this.#deploymentOf(deploymentId);
+      if (current?.metadata?.annotations?.[annotation.objects] !== 'waiting') return;
+      if (this.#othersRun(appId, deploymentId)) return;
+      await this.#api.apply(
+        {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name, namespace, annotations: { [annotation.objects]: 'holding' } },
+          spec: { replicas: 1 },
+        },
+        OBJECTS_FIELD_MANAGER,
+      );
+    }).catch((error: Error) =>
       this.#log({
         level: 'warn',
-        message: `version ${holder.deploymentId} could not take its Durable Objects yet: ${error.message}`,
+        message: `version ${deploymentId} could not take its Durable Objects yet: ${error.message}`,
       }),
     );
+  }
+
+  /** Runs the app's objects changes one after another. */
+  #objectsLock<T>(appId: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.#objectsChains.get(appId) ?? Promise.resolve();
+    const next = previous.then(task, task);
+    const settled = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#objectsChains.set(appId, settled);
+    void settled.then(() => {
+      if (this.#objectsChains.get(appId) === settled) this.#objectsChains.delete(appId);
+    });
+    return next;
   }
 
   #serviceBindingsOf(spec: VersionSpec, relay: { address: string; key: Buffer }) {
@@ -454,39 +541,50 @@ export class KubernetesDriver implements ClusterDriver, EndpointResolver {
    * line on; a pod seen for the first time (or after a restart of the
    * control plane) is read whole, and lines already kept are kept once.
    */
-  async collectLogs(): Promise<Array<{ appId: string; entries: AppLogEntry[] }>> {
+  async collectLogs(): Promise<CollectedLogs> {
     await this.#start();
     const pods = this.#pods.list().filter((p) => p.metadata?.labels?.[label.appId]);
     const live = new Set(pods.map((p) => p.metadata?.uid ?? ''));
     for (const uid of this.#logCursors.keys()) if (!live.has(uid)) this.#logCursors.delete(uid);
-    return Promise.all(
-      pods.map(async (pod) => {
-        const name = pod.metadata?.name ?? '';
-        const uid = pod.metadata?.uid ?? '';
-        const since = this.#logCursors.get(uid);
-        const text = await this.#core
-          .readNamespacedPodLog({
-            name,
-            namespace: pod.metadata?.namespace ?? '',
-            container: 'app',
-            timestamps: true,
-            limitBytes: POD_LOG_BYTES,
-            ...(since ? { sinceTime: since } : {}),
-          })
-          // A pod not started yet has no log: nothing to keep, not an outage.
-          .catch(() => '');
-        const last = text.trimEnd().split('\n').at(-1)?.split(' ')[0];
-        if (last) this.#logCursors.set(uid, last);
-        return {
-          appId: pod.metadata?.labels?.[label.appId] ?? '',
-          entries: podLogEntries(text, {
-            pod: name,
-            deploymentId: pod.metadata?.labels?.[label.deploymentId] ?? '',
-            kindOf: logKindOf,
-          }),
-        };
-      }),
+    const read = new Semaphore(POD_LOG_READS);
+    const cursors = new Map<string, string>();
+    const apps = await Promise.all(
+      pods.map((pod) =>
+        read.run(async () => {
+          const name = pod.metadata?.name ?? '';
+          const uid = pod.metadata?.uid ?? '';
+          const since = this.#logCursors.get(uid);
+          const text = await this.#core
+            .readNamespacedPodLog({
+              name,
+              namespace: pod.metadata?.namespace ?? '',
+              container: 'app',
+              timestamps: true,
+              limitBytes: POD_LOG_BYTES,
+              ...(since ? { sinceTime: since } : {}),
+            })
+            // A pod not started yet has no log: nothing to keep, not an outage.
+            .catch(() => '');
+          // Cut at limitBytes, the last line may be partial: it is read whole next time.
+          const whole = text.endsWith('\n') ? text : text.slice(0, text.lastIndexOf('\n') + 1);
+          const last = whole.trimEnd().split('\n').at(-1)?.split(' ')[0];
+          if (last && !Number.isNaN(Date.parse(last))) cursors.set(uid, last);
+          return {
+            appId: pod.metadata?.labels?.[label.appId] ?? '',
+            entries: podLogEntries(whole, {
+              pod: name,
+              deploymentId: pod.metadata?.labels?.[label.deploymentId] ?? '',
+              kindOf: logKindOf,
+            }),
+          };
+        }),
+      ),
     );
+    // Moved on only once the lines are kept: a pass that failed reads them again.
+    const commit = () => {
+      for (const [uid, at] of cursors) if (live.has(uid)) this.#logCursors.set(uid, at);
+    };
+    return { apps, commit };
   }
 
   track(): () => void {
@@ -559,6 +657,9 @@ export class KubernetesDriver implements ClusterDriver, EndpointResolver {
   }
 
   #onDeployment(deployment: V1Deployment): void {
+    // A holder waiting since before a restart, or others just scaled down: it may start now.
+    const appId = deployment.metadata?.labels?.[label.appId];
+    if (appId && deployment.metadata?.annotations?.[annotation.objects]) this.#settleObjects(appId);
     const observed = this.#observe(deployment);
     const key = JSON.stringify(observed);
     if (this.#published.get(observed.deploymentId) === key) return;

@@ -343,11 +343,13 @@ describe('storage bindings in the manifests', () => {
 
 describe('cron triggers in the manifests', () => {
   const scheduled: VersionSpec = { ...spec, crons: ['0 3 * * *'] };
-  const deployment = versionDeployment(scheduled, owner, options);
+  const key = Buffer.from('a key of the platform');
+  const withToken = { ...options, scheduledToken: scheduledToken(key, scheduled.deploymentId) };
+  const deployment = versionDeployment(scheduled, owner, withToken);
   const children = versionChildren(
     scheduled,
     { ...owner, kind: 'Deployment', apiVersion: 'apps/v1' },
-    options,
+    withToken,
   );
 
   it('open the scheduled socket on the pod, with its token in the version’s Secret', () => {
@@ -372,11 +374,10 @@ describe('cron triggers in the manifests', () => {
     const token = children.find((c) => c.metadata.name === 'rendez-vous-v12-token') as
       | (Manifest & { stringData?: Record<string, string> })
       | undefined;
-    expect(token?.stringData?.scheduled).toBe(scheduledToken(scheduled));
+    expect(token?.stringData?.scheduled).toBe(scheduledToken(key, scheduled.deploymentId));
     // Bound to this version: another version's token opens nothing here.
-    expect(scheduledToken({ ...scheduled, deploymentId: 'dep_other' })).not.toBe(
-      token?.stringData?.scheduled,
-    );
+    expect(scheduledToken(key, 'dep_other')).not.toBe(token?.stringData?.scheduled);
+    expect(() => versionDeployment(scheduled, owner, options)).toThrow(/no scheduled-socket token/);
     expect(JSON.stringify(versionDeployment(spec, owner, options))).not.toContain('SCHEDULED');
   });
 });
@@ -451,7 +452,7 @@ describe('Durable Objects in the manifests', () => {
     expect(claim).toMatchObject({
       kind: 'PersistentVolumeClaim',
       metadata: { name: 'gov-objects-rendez-vous', ownerReferences: [owner] },
-      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+      spec: { accessModes: ['ReadWriteOncePod'], resources: { requests: { storage: '1Gi' } } },
     });
   });
 });

@@ -50,6 +50,8 @@ export interface VersionManifestOptions {
    * gone (`waiting`), or handed it to a newer version (`released`).
    */
   objects?: 'holding' | 'waiting' | 'released';
+  /** The token of the version's scheduled socket, for a version with cron triggers. */
+  scheduledToken?: string;
 }
 
 /** Where a pod keeps the app's Durable Objects: the app's claim. */
@@ -87,8 +89,10 @@ export function objectsClaim(
       ownerReferences: [appRecord],
     },
     spec: {
-      // One pod at a time mounts it: the driver scales the previous holder down first.
-      accessModes: ['ReadWriteOnce'],
+      // One pod at a time mounts it: the driver scales the previous holder
+      // down first, and the cluster refuses a second pod on it even on the
+      // same node (ReadWriteOncePod, Kubernetes 1.29 and later).
+      accessModes: ['ReadWriteOncePod'],
       resources: { requests: { storage: size } },
     },
   });
@@ -98,14 +102,13 @@ export function objectsClaim(
 const TOKEN_DIR = '/var/run/gov/token';
 
 /**
- * The bearer token of a version's scheduled socket: derived from its
- * artifact capability, which the pod holds already and no other party
- * does, so the driver can compute it again after a restart.
+ * The bearer token of a version's scheduled socket: a capability for that
+ * version under a key of the platform's (derived from its internal secret),
+ * so the driver computes it again after a restart and no app can: not from
+ * its own secrets, not from another app's.
  */
-export function scheduledToken(spec: Pick<VersionSpec, 'artifact' | 'deploymentId'>): string {
-  return createHmac('sha256', spec.artifact.token)
-    .update(`scheduled:${spec.deploymentId}`)
-    .digest('hex');
+export function scheduledToken(key: Buffer, deploymentId: string): string {
+  return createHmac('sha256', key).update(`scheduled:${deploymentId}`).digest('hex');
 }
 
 /** The entrypoint's service bindings, for a version with some. */
@@ -120,8 +123,11 @@ function servicesEnv(spec: VersionSpec, options: VersionManifestOptions) {
 }
 
 /** The entrypoint's scheduled socket, for a version with cron triggers. */
-function scheduledEnv(spec: VersionSpec) {
+function scheduledEnv(spec: VersionSpec, options: VersionManifestOptions) {
   if (spec.crons.length === 0) return [];
+  if (!options.scheduledToken) {
+    throw new Error(`${spec.deploymentId} has cron triggers but no scheduled-socket token`);
+  }
   return [
     { name: 'GOV_SCHEDULED_LISTEN', value: `0.0.0.0:${SCHEDULED_PORT}` },
     { name: 'GOV_SCHEDULED_TOKEN_FILE', value: `${TOKEN_DIR}/scheduled` },
@@ -263,7 +269,7 @@ export function versionDeployment(
                 { name: 'GOV_WORK_DIR', value: '/tmp/gov' },
                 ...(spec.secrets ? [{ name: 'GOV_SECRETS_DIR', value: SECRETS_DIR }] : []),
                 ...storageEnv(spec, options),
-                ...scheduledEnv(spec),
+                ...scheduledEnv(spec, options),
                 ...servicesEnv(spec, options),
                 ...objectsEnv(spec),
                 // The capability's and the objects' key both name the app.
@@ -369,7 +375,9 @@ export function versionChildren(
         ...(spec.bindings.length > 0 && options.storage
           ? { storage: options.storage.capability }
           : {}),
-        ...(spec.crons.length > 0 ? { scheduled: scheduledToken(spec) } : {}),
+        ...(spec.crons.length > 0 && options.scheduledToken
+          ? { scheduled: options.scheduledToken }
+          : {}),
         // The capabilities to call the ministry's other apps: not in the pod spec, which more people read.
         ...(spec.services.length > 0 && options.services
           ? { services: JSON.stringify(options.services) }
@@ -426,7 +434,7 @@ export function versionChildren(
       }),
     );
   }
-  if (spec.instances > 1) {
+  if (spec.instances > 1 && spec.durableObjects.length === 0) {
     children.push({
       apiVersion: 'policy/v1',
       kind: 'PodDisruptionBudget',
