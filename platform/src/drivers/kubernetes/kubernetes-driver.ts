@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { AppLogEntry } from '@gov/contract';
 import { fetchSecrets, runScheduled, type ScheduledOutcome } from '@gov/runtime';
 import {
   AppsV1Api,
