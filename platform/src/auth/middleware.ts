@@ -75,7 +75,7 @@ export function authorize(rule: Access): MiddlewareHandler<ApiEnv> {
         }
         throw notFound(
           `ministry "${name}"`,
-          'list the ministries you belong to with GET /v1/ministries',
+          'list the ministries you belong to with `gov ministries list` (GET /v1/ministries)',
         );
       }
       if (rule.kind === 'ministry' && !principal.operator && !roleAtLeast(role, rule.minimum)) {

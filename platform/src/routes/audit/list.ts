@@ -35,7 +35,7 @@ export const listAudit = defineRoute({
     if (!ministry || (!principal.operator && !principal.roles.has(ministry.id))) {
       throw notFound(
         `ministry "${name}"`,
-        'list the ministries you belong to with GET /v1/ministries',
+        'list the ministries you belong to with `gov ministries list` (GET /v1/ministries)',
       );
     }
     return c.json(await queryAudit(db, query, ministry.id));
