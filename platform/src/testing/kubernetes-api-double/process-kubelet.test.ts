@@ -176,6 +176,19 @@ describe('the kubelet with a pod runner', () => {
         () => true,
       ),
     );
-    expect(await podOf('web')).toBeUndefined();
+    // The pod stays Terminating until its processes are gone, then goes (as a kubelet's does).
+    await eventually(async () => ((await podOf('web')) === undefined ? true : undefined));
+  });
+
+  it('keeps a deleted pod Terminating while its process still runs', async () => {
+    await apps.createNamespacedDeployment({
+      namespace,
+      body: deployment('lent', { BODY: 'lent', READY_AFTER_MS: '0' }),
+    });
+    const pod = await eventually(async () => {
+      const p = await podOf('lent');
+      return p?.status?.podIP ? p : undefined;
+    });
+    expect(pod.metadata?.finalizers).toContain('kubelet.gov.test/processes');
   });
 });
