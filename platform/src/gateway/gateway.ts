@@ -47,6 +47,8 @@ const isOriginForm = (url: string | undefined) => url?.startsWith('/') === true;
  * app is asleep or restarting waits for it (bounded) instead of failing.
  */
 export function createGateway(options: GatewayOptions): http.Server {
+  /** Before sending a request again elsewhere: a short pause, longer the second time. */
+  const RETRY_PAUSE_MS = 50;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 });
   const log = options.log ?? (() => {});
   const rateLimit = new AppRateLimit();
@@ -182,7 +184,12 @@ export function createGateway(options: GatewayOptions): http.Server {
         // if nothing of the request was consumed, send it again elsewhere.
         if (triesLeft > 0 && !res.headersSent && (canResend || !piped) && Date.now() < deadline) {
           log({ level: 'info', requestId, deploymentId, message: `retrying: ${error.message}` });
-          return attempt(deploymentId, triesLeft - 1);
+          // Most often the version was just replaced: go to the one live now,
+          // after a moment for the route and endpoints to catch up.
+          const live = options.table.byAppId(route.appId)?.liveDeploymentId ?? deploymentId;
+          const pause = Math.min(RETRY_PAUSE_MS * (3 - triesLeft), deadline - Date.now());
+          setTimeout(() => attempt(live, triesLeft - 1), Math.max(0, pause)).unref();
+          return;
         }
         log({ level: 'warn', requestId, deploymentId, message: error.message });
         reply(pages.badGateway);
