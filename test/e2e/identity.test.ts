@@ -144,6 +144,64 @@ describe.runIf(runBrowserTests)('logs', () => {
 });
 
 describe.runIf(runBrowserTests)('admin panel in Chromium', () => {
+  it('keeps its pages within a phone’s width, with a focus ring that can be seen, and a French page for an unknown address', async () => {
+    const context = await browser.newContext({ viewport: { width: 320, height: 640 } });
+    const page = await context.newPage();
+    await page.goto(`${platform.apiUrl}/admin`);
+    await page.getByRole('link', { name: 'Se connecter' }).click();
+    await page.getByLabel('Identifiant').fill('operateur');
+    await page.getByLabel('Mot de passe').fill('x');
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+    await page.getByRole('heading', { name: 'Tableau de bord' }).waitFor();
+    for (const address of ['/admin', '/admin/audit']) {
+      await page.goto(`${platform.apiUrl}${address}`);
+      // WCAG 1.4.10: no horizontal scrolling at 320 CSS px.
+      const width = await page.evaluate('document.documentElement.scrollWidth');
+      expect(width, address).toBeLessThanOrEqual(320);
+    }
+    // WCAG 1.4.11: each focus ring, as the keyboard moves, contrasts 3:1 with what it sits on.
+    const luminance = (rgb: string) => {
+      const [r, g, b] = (rgb.match(/\d+/g) ?? []).map((c) => {
+        const v = Number(c) / 255;
+        return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+      });
+      return 0.2126 * (r ?? 0) + 0.7152 * (g ?? 0) + 0.0722 * (b ?? 0);
+    };
+    const contrast = (a: number, z: number) => (Math.max(a, z) + 0.05) / (Math.min(a, z) + 0.05);
+    const seen = new Set<string>();
+    for (let i = 0; i < 8; i++) {
+      await page.keyboard.press('Tab');
+      // A string, run in the page: this package's types know no DOM.
+      const ring = (await page.evaluate(`(() => {
+        const el = document.activeElement;
+        const style = getComputedStyle(el);
+        // The first ancestor with a background of its own is what the ring is drawn on.
+        let under = el.parentElement;
+        while (under && getComputedStyle(under).backgroundColor === 'rgba(0, 0, 0, 0)') {
+          under = under.parentElement;
+        }
+        return {
+          what: el.tagName + ' ' + (el.textContent || '').trim().slice(0, 30),
+          color: style.outlineColor,
+          width: style.outlineWidth,
+          under: under ? getComputedStyle(under).backgroundColor : 'rgb(255, 255, 255)',
+        };
+      })()`)) as { what: string; color: string; width: string; under: string };
+      seen.add(ring.under);
+      expect(ring.width, ring.what).toBe('3px');
+      expect(
+        contrast(luminance(ring.color), luminance(ring.under)),
+        `${ring.what}: ${ring.color} on ${ring.under}`,
+      ).toBeGreaterThanOrEqual(3);
+    }
+    // Both the header's green and the page's white were crossed.
+    expect(seen.size).toBeGreaterThan(1);
+    const missing = await page.goto(`${platform.apiUrl}/admin/nexiste-pas`);
+    expect(missing?.status()).toBe(404);
+    await page.getByRole('heading', { name: 'Page introuvable' }).waitFor();
+    await context.close();
+  });
+
   it('signs an operator in with code + PKCE and shows every ministry', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
@@ -162,11 +220,38 @@ describe.runIf(runBrowserTests)('admin panel in Chromium', () => {
       sameSite: 'Lax',
     });
     await page.getByRole('link', { name: 'Journal' }).first().click();
-    expect(await page.getByRole('table').textContent()).toContain('deployment.create');
+    // Newest first, in French, with names instead of codes.
+    const audit = page.getByRole('table');
+    expect(await audit.textContent()).toContain('Déploiement d’une version');
+    const seqs = (await page.locator('tbody tr td:first-child').allTextContents()).map(Number);
+    expect(seqs).toEqual([...seqs].sort((a, b) => b - a));
     await page.screenshot({ path: path.join(tmpdir(), 'gov-admin-audit.png'), fullPage: true });
+    // A filter that cannot be applied says which field and how to fix it.
+    await page.getByLabel('Du', { exact: true }).fill('2026-12-31');
+    await page.getByLabel('Au', { exact: true }).fill('2026-01-01');
+    await page.getByRole('button', { name: 'Filtrer' }).click();
+    await page.getByRole('alert').getByText('la date de fin précède la date de début').waitFor();
+
+    // A sign-out that does not come from the page changes nothing.
+    const forged = await page.request.post(`${platform.apiUrl}/admin/logout`, {
+      form: { csrf: 'not-this-session' },
+      maxRedirects: 0,
+    });
+    expect(forged.status()).toBe(403);
     await page.goto(`${platform.apiUrl}/admin`);
+    await page.getByRole('heading', { name: 'Tableau de bord' }).waitFor();
+
+    // Signing out ends the provider's session too: signing in asks again.
     await page.getByRole('button', { name: 'Se déconnecter' }).click();
+    await page.getByRole('button', { name: 'Se déconnecter' }).click(); // the provider's confirmation
     await page.getByRole('link', { name: 'Se connecter' }).waitFor();
+    await page.getByRole('link', { name: 'Se connecter' }).click();
+    await page.getByLabel('Identifiant').waitFor();
+    const records = await api(platform, 'GET', '/v1/audit?action=session.admin_logout&limit=10');
+    expect(records.json.records.map((r: { outcome: string }) => r.outcome).sort()).toEqual([
+      'denied',
+      'success',
+    ]);
     await context.close();
   });
 });

@@ -28,20 +28,20 @@ export async function dashboardBody(db: Database, principal: Principal) {
     const usage = await usageByApp(db, m.id, since, new Date());
     const requests = usage.reduce((n, u) => n + u.requests, 0);
     const role = principal.roles.get(m.id);
-    rows.push(html`<tr><td>${m.displayName} <small>(${m.name})</small></td>
-<td>${principal.operator ? 'opérateur' : role ? roleNames[role] : ''}</td>
-<td>${await appsInUse(db, m.id)} / ${quota.maxApps}</td>
-<td>${requests}</td>
-<td>${quota.maxRequestsPerMinutePerApp}</td>
-<td><a href="/admin/audit?ministere=${m.name}">Journal</a></td></tr>`);
+    rows.push(html`<tr><td data-label="Ministère">${m.displayName} <small>(${m.name})</small></td>
+<td data-label="Votre rôle">${principal.operator ? 'opérateur' : role ? roleNames[role] : ''}</td>
+<td data-label="Applications / quota">${await appsInUse(db, m.id)} / ${quota.maxApps}</td>
+<td data-label="Requêtes (24 h)">${requests}</td>
+<td data-label="Requêtes / min / app (quota)">${quota.maxRequestsPerMinutePerApp}</td>
+<td data-label="Journal"><a href="/admin/audit?ministere=${m.name}">Journal<span class="visually-hidden"> de ${m.displayName}</span></a></td></tr>`);
   }
   return html`<h1>Tableau de bord</h1>
 ${principal.operator ? html`<p>Vous êtes <strong>opérateur de la plateforme</strong> : vous voyez tous les ministères. <a href="/admin/audit">Journal d'audit complet</a></p>` : ''}
 ${
   rows.length === 0
     ? html`<p>Vous n'avez encore de rôle dans aucun ministère. Demandez à un administrateur de votre ministère de vous en attribuer un.</p>`
-    : html`<table><caption>Ministères</caption>
-<thead><tr><th scope="col">Ministère</th><th scope="col">Votre rôle</th><th scope="col">Applications / quota</th><th scope="col">Requêtes (24 h)</th><th scope="col">Requêtes / min / app (quota)</th><th scope="col"></th></tr></thead>
+    : html`<table class="stack"><caption>Ministères</caption>
+<thead><tr><th scope="col">Ministère</th><th scope="col">Votre rôle</th><th scope="col">Applications / quota</th><th scope="col">Requêtes (24 h)</th><th scope="col">Requêtes / min / app (quota)</th><th scope="col">Journal d’audit</th></tr></thead>
 <tbody>${rows}</tbody></table>`
 }`;
 }

@@ -1,14 +1,14 @@
-import type { Hono } from 'hono';
+import type { Context, Hono, Next } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { html } from 'hono/html';
 import { appendAudit } from '../audit/append.ts';
-import { queryAudit } from '../audit/query.ts';
 import { principalForMember } from '../auth/principal.ts';
 import { clientIp } from '../http/client-ip.ts';
 import type { ApiEnv } from '../http/env.ts';
 import { memberForClaims } from '../identity/members.ts';
 import { describeOidcError } from '../identity/staff-identity.ts';
 import { ministryByName } from '../routes/lookup.ts';
+import { auditBody, auditPage, readAuditFilters } from './audit-page.ts';
 import { dashboardBody } from './dashboard.ts';
 import { consumeLoginTransaction, saveLoginTransaction } from './login-transactions.ts';
 import { adminLayout, errorPage, signInPage } from './pages.ts';
@@ -20,13 +20,20 @@ import {
   SESSION_COOKIE,
 } from './sessions.ts';
 
-const securityHeaders = {
-  'content-security-policy':
-    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'same-origin',
-  'cache-control': 'no-store',
-};
+/**
+ * No script, no other origin. Forms post to the panel itself, and the
+ * sign-out form's redirect goes on to the identity provider's sign-out
+ * (browsers hold form-action to redirects too).
+ */
+function securityHeaders(issuer: string | undefined): Record<string, string> {
+  const provider = issuer ? ` ${new URL(issuer).origin}` : '';
+  return {
+    'content-security-policy': `default-src 'none'; style-src 'unsafe-inline'; form-action 'self'${provider}; base-uri 'none'; frame-ancestors 'none'`,
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'same-origin',
+    'cache-control': 'no-store',
+  };
+}
 
 /** Cookies are Secure except on this machine (http://127.0.0.1 has no TLS). */
 function secureCookies(redirectUri: string): boolean {
@@ -38,14 +45,13 @@ function secureCookies(redirectUri: string): boolean {
  * sessions, and pages for operators and ministry staff.
  */
 export function registerAdmin(app: Hono<ApiEnv>): void {
-  app.use('/admin/*', async (c, next) => {
+  const secure = async (c: Context<ApiEnv>, next: Next) => {
     await next();
-    for (const [k, v] of Object.entries(securityHeaders)) c.header(k, v);
-  });
-  app.use('/admin', async (c, next) => {
-    await next();
-    for (const [k, v] of Object.entries(securityHeaders)) c.header(k, v);
-  });
+    const headers = securityHeaders(c.get('identity')?.settings.issuer);
+    for (const [k, v] of Object.entries(headers)) c.header(k, v);
+  };
+  app.use('/admin/*', secure);
+  app.use('/admin', secure);
 
   app.get('/admin/login', async (c) => {
     const identity = c.get('identity');
@@ -138,12 +144,55 @@ export function registerAdmin(app: Hono<ApiEnv>): void {
   });
 
   app.post('/admin/logout', async (c) => {
+    const db = c.get('db');
     const id = getCookie(c, SESSION_COOKIE);
-    const found = await findSession(c.get('db'), id);
+    const found = await findSession(db, id);
     const form = await c.req.parseBody();
-    if (id && found && form.csrf === found.session.csrfToken) await revokeSession(c.get('db'), id);
+    if (!id || !found) {
+      // No session to end: the cookie, if any, is worth nothing.
+      deleteCookie(c, SESSION_COOKIE, { path: '/' });
+      return c.redirect('/admin', 302);
+    }
+    if (form.csrf !== found.session.csrfToken) {
+      // Not this session's form (a forged request): nothing changes, the cookie stays.
+      await appendAudit(db, {
+        actorType: 'member',
+        actorId: found.member.id,
+        action: 'session.admin_logout',
+        targetType: 'session',
+        targetId: null,
+        ministryId: null,
+        sourceIp: clientIp(c),
+        tokenId: null,
+        outcome: 'denied',
+        details: { reason: 'csrf token mismatch', requestId: c.get('requestId') },
+      });
+      return c.html(
+        adminLayout(
+          'Déconnexion refusée',
+          html`<h1>Déconnexion refusée</h1><div class="error" role="alert"><p>Cette demande de déconnexion ne vient pas de cette page : votre session reste ouverte. Utilisez le bouton « Se déconnecter » en haut de la page.</p></div><p><a href="/admin">Retour au tableau de bord</a></p>`,
+          account(found),
+        ),
+        403,
+      );
+    }
+    await revokeSession(db, id);
+    await appendAudit(db, {
+      actorType: 'member',
+      actorId: found.member.id,
+      action: 'session.admin_logout',
+      targetType: 'session',
+      targetId: null,
+      ministryId: null,
+      sourceIp: clientIp(c),
+      tokenId: null,
+      outcome: 'success',
+      details: { requestId: c.get('requestId') },
+    });
     deleteCookie(c, SESSION_COOKIE, { path: '/' });
-    return c.redirect('/admin', 302);
+    // The provider's session ends too, where it offers that.
+    const providerLogout = c.get('identity')?.logoutUrl();
+    return c.redirect(providerLogout?.toString() ?? '/admin', 302);
   });
 
   app.get('/admin', async (c) => {
@@ -159,7 +208,9 @@ export function registerAdmin(app: Hono<ApiEnv>): void {
     const found = await findSession(db, getCookie(c, SESSION_COOKIE));
     if (!found) return c.redirect('/admin', 302);
     const principal = await principalForMember(db, found.member, null);
-    const name = c.req.query('ministere');
+    const read = readAuditFilters(c.req.query());
+    const filters = 'filters' in read ? read.filters : {};
+    const name = filters.ministere;
     const ministryId = name ? (await ministryByName(db, name))?.id : undefined;
     const allowed =
       principal.operator || (ministryId !== undefined && principal.roles.has(ministryId));
@@ -173,21 +224,39 @@ export function registerAdmin(app: Hono<ApiEnv>): void {
         404,
       );
     }
-    const { records } = await queryAudit(db, { after: 0, limit: 200 }, ministryId);
-    const rows = records
-      .reverse()
-      .map(
-        (r) =>
-          html`<tr><td>${r.seq}</td><td>${r.at.slice(0, 19).replace('T', ' ')}</td><td>${r.actorType}:${r.actorId}</td><td>${r.action}</td><td>${r.targetType} ${r.targetId ?? ''}</td><td>${r.outcome}</td><td>${r.sourceIp ?? ''}</td></tr>`,
+    // Staff of one ministry see its log only: the ministry is fixed in the form.
+    const fixed = principal.operator ? undefined : name;
+    const title = html`<h1>Journal d'audit${name ? html` – ${name}` : ''}</h1><p><a href="/admin">Retour au tableau de bord</a></p>`;
+    if ('problems' in read) {
+      return c.html(
+        adminLayout(
+          "Journal d'audit",
+          html`${title}${auditBody(undefined, filters, read.problems, fixed)}`,
+          account(found),
+        ),
+        400,
       );
+    }
+    const page = await auditPage(db, filters, ministryId);
     return c.html(
       adminLayout(
         "Journal d'audit",
-        html`<h1>Journal d'audit${name ? html` – ${name}` : ''}</h1><p><a href="/admin">Retour</a></p>
-<table><thead><tr><th scope="col">N°</th><th scope="col">Date (UTC)</th><th scope="col">Auteur</th><th scope="col">Action</th><th scope="col">Cible</th><th scope="col">Résultat</th><th scope="col">Adresse</th></tr></thead>
-<tbody>${rows}</tbody></table>`,
+        html`${title}${auditBody(page, filters, [], fixed)}`,
         account(found),
       ),
+    );
+  });
+
+  // Any other address under /admin: the panel's own French page, not the API's JSON.
+  app.all('/admin/*', async (c) => {
+    const found = await findSession(c.get('db'), getCookie(c, SESSION_COOKIE));
+    return c.html(
+      adminLayout(
+        'Page introuvable',
+        html`<h1>Page introuvable</h1><p>Cette page de l’administration n’existe pas. Vérifiez l’adresse, ou revenez au <a href="/admin">tableau de bord</a>.</p>`,
+        found ? account(found) : undefined,
+      ),
+      404,
     );
   });
 }

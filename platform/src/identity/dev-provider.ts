@@ -12,6 +12,7 @@ import {
   logoutPage,
   providerPage,
 } from './dev-provider-pages.ts';
+import { postLogoutRedirectUri } from './staff-identity.ts';
 import { testAccounts } from './test-accounts.ts';
 
 export interface DevProviderOptions {
@@ -66,6 +67,8 @@ export async function startDevProvider(options: DevProviderOptions): Promise<Dev
         client_id: ADMIN_CLIENT_ID,
         client_secret: clientSecret,
         redirect_uris: [options.adminRedirectUri],
+        // Where the admin panel's sign-out comes back to (RP-initiated logout).
+        post_logout_redirect_uris: [postLogoutRedirectUri(options.adminRedirectUri)],
         response_types: ['code'],
         grant_types: ['authorization_code'],
         token_endpoint_auth_method: 'client_secret_basic',

@@ -56,6 +56,11 @@ function isLoopback(url: URL): boolean {
  * authorization code + PKCE with state and nonce for the admin panel, and
  * verification of the ID tokens the CLI obtains with the device flow.
  */
+/** Where a sign-out at the provider comes back to: the panel's front page. */
+export function postLogoutRedirectUri(adminRedirectUri: string): string {
+  return new URL('/admin', adminRedirectUri).toString();
+}
+
 export class StaffIdentity {
   readonly settings: StaffIdentitySettings;
   readonly #as: oauth.AuthorizationServer;
@@ -106,6 +111,26 @@ export class StaffIdentity {
       nonce,
     }).toString();
     return { url, state, nonce, codeVerifier };
+  }
+
+  /**
+   * Where to send a person who signed out of the panel, so that the
+   * provider ends its session too (RP-initiated logout): without it, the
+   * next "Se connecter" on a shared workstation signs the same person
+   * straight back in. Undefined when the provider offers no
+   * end_session_endpoint: the panel then says the provider's session
+   * stays open.
+   */
+  logoutUrl(): URL | undefined {
+    const endpoint = this.#as.end_session_endpoint;
+    if (!endpoint) return undefined;
+    const url = new URL(endpoint);
+    url.searchParams.set('client_id', this.settings.admin.clientId);
+    url.searchParams.set(
+      'post_logout_redirect_uri',
+      postLogoutRedirectUri(this.settings.adminRedirectUri),
+    );
+    return url;
   }
 
   /**
