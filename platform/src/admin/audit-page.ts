@@ -13,7 +13,11 @@ export const AUDIT_PAGE_SIZE = 50;
 const day = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'une date comme 2026-12-04')
-  .refine((v) => !Number.isNaN(Date.parse(`${v}T00:00:00Z`)), 'une date qui existe');
+  .refine((v) => {
+    // 2026-02-30 parses, as 2 March: a day that exists reads back the same.
+    const date = new Date(`${v}T00:00:00Z`);
+    return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === v;
+  }, 'une date qui existe');
 
 /** The page's filters, as its form sends them (GET, so they can be bookmarked and shared). */
 const filtersSchema = z.object({
@@ -79,7 +83,12 @@ async function namesOf(db: Database, records: AuditRecordResource[]) {
     ...new Set(records.map(pick).filter((v): v is string => !!v)),
   ];
   const memberIds = ids((r) => (r.actorType === 'member' ? r.actorId : null));
-  const ministryIds = ids((r) => r.ministryId);
+  const ministryIds = [
+    ...new Set([
+      ...ids((r) => r.ministryId),
+      ...ids((r) => (r.targetType === 'ministry' ? r.targetId : null)),
+    ]),
+  ];
   const appIds = ids((r) => (r.targetType === 'app' ? r.targetId : null));
   const names = new Map<string, string>();
   if (memberIds.length) {
