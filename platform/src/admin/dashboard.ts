@@ -27,11 +27,13 @@ export async function dashboardBody(db: Database, principal: Principal) {
     const quota = await quotaFor(db, m.id);
     const usage = await usageByApp(db, m.id, since, new Date());
     const requests = usage.reduce((n, u) => n + u.requests, 0);
+    const rejected = usage.reduce((n, u) => n + u.rejected, 0);
     const role = principal.roles.get(m.id);
     rows.push(html`<tr><td data-label="Ministère">${m.displayName} <small>(${m.name})</small></td>
 <td data-label="Votre rôle">${principal.operator ? 'opérateur' : role ? roleNames[role] : ''}</td>
 <td data-label="Applications / quota">${await appsInUse(db, m.id)} / ${quota.maxApps}</td>
 <td data-label="Requêtes (24 h)">${requests}</td>
+<td data-label="Refusées par le quota (24 h)">${rejected}</td>
 <td data-label="Requêtes / min / app (quota)">${quota.maxRequestsPerMinutePerApp}</td>
 <td data-label="Journal"><a href="/admin/audit?ministere=${m.name}">Journal<span class="visually-hidden"> de ${m.displayName}</span></a></td></tr>`);
   }
@@ -41,7 +43,7 @@ ${
   rows.length === 0
     ? html`<p>Vous n'avez encore de rôle dans aucun ministère. Demandez à un administrateur de votre ministère de vous en attribuer un.</p>`
     : html`<table class="stack"><caption>Ministères</caption>
-<thead><tr><th scope="col">Ministère</th><th scope="col">Votre rôle</th><th scope="col">Applications / quota</th><th scope="col">Requêtes (24 h)</th><th scope="col">Requêtes / min / app (quota)</th><th scope="col">Journal d’audit</th></tr></thead>
+<thead><tr><th scope="col">Ministère</th><th scope="col">Votre rôle</th><th scope="col">Applications / quota</th><th scope="col">Requêtes (24 h)</th><th scope="col">Refusées par le quota (24 h)</th><th scope="col">Requêtes / min / app (quota)</th><th scope="col">Journal d’audit</th></tr></thead>
 <tbody>${rows}</tbody></table>`
 }`;
 }

@@ -25,6 +25,7 @@ export interface GatewayOptions {
       status: number,
       bytesIn: number,
       bytesOut: number,
+      refused?: boolean,
     ): void;
   };
   /** Each request served, for the app's logs; absent in tests that do not look at logs. */
@@ -95,11 +96,20 @@ export function createGateway(options: GatewayOptions): http.Server {
     // Metering: every request the app's host receives, with bytes both ways;
     // and its outcome for the app's logs (the path without its query).
     let bytesIn = 0;
+    /** Turned away by the ministry's rate quota: metered apart from the requests served. */
+    let refusedByQuota = false;
     let bytesOut = 0;
     let servedBy = liveId;
     const startedAt = Date.now();
     res.on('close', () => {
-      options.usage?.record(route.appId, route.ministryId, res.statusCode, bytesIn, bytesOut);
+      options.usage?.record(
+        route.appId,
+        route.ministryId,
+        res.statusCode,
+        bytesIn,
+        bytesOut,
+        refusedByQuota,
+      );
       options.requestLog?.record({
         appId: route.appId,
         deploymentId: servedBy,
@@ -113,7 +123,10 @@ export function createGateway(options: GatewayOptions): http.Server {
     });
 
     const waitSeconds = rateLimit.take(route.appId, route.maxRequestsPerMinute);
-    if (waitSeconds !== undefined) return reply(pages.tooManyRequests, waitSeconds);
+    if (waitSeconds !== undefined) {
+      refusedByQuota = true;
+      return reply(pages.tooManyRequests, waitSeconds);
+    }
 
     const canResend = BODILESS.has(req.method ?? 'GET') && !req.headers['content-length'];
     const attempt = (deploymentId: string, triesLeft: number) => {

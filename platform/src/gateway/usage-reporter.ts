@@ -17,8 +17,15 @@ export class UsageReporter {
     this.#token = token;
   }
 
-  record(appId: string, ministryId: string, status: number, bytesIn: number, bytesOut: number) {
-    this.#tally.record(appId, ministryId, status, bytesIn, bytesOut);
+  record(
+    appId: string,
+    ministryId: string,
+    status: number,
+    bytesIn: number,
+    bytesOut: number,
+    refused = false,
+  ) {
+    this.#tally.record(appId, ministryId, status, bytesIn, bytesOut, Date.now(), refused);
   }
 
   start(intervalMs: number): void {

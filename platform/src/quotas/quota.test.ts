@@ -88,6 +88,11 @@ describe('requests per minute at the gateway', () => {
     expect(refused?.body).toContain('Trop de demandes en ce moment');
     expect(refused?.body).toContain('lang="fr"');
     expect(Number(refused?.headers['retry-after'])).toBeGreaterThan(0);
+    // The citizens turned away are counted, apart from the requests served.
+    await p.platform.gateway.usage.flush();
+    const [accueil] = (await p.call('GET', '/v1/ministries/sante/usage')).json.apps;
+    const turnedAway = statuses.filter((s) => s === 429).length;
+    expect(accueil.rejected).toBe(turnedAway);
     await setQuota({ maxRequestsPerMinutePerApp: 6000 });
     await expect
       .poll(() => p.platform.gateway.table.lookup('sante', 'accueil')?.maxRequestsPerMinute)

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../db/database.ts';
 import { usageMinutes } from '../db/schema/index.ts';
 import { openTestDatabase } from '../db/test-database.ts';
-import { addUsage, type UsageTallyRow } from './meter.ts';
+import { addUsage, UsageTally, type UsageTallyRow } from './meter.ts';
 
 let database: DatabaseHandle;
 beforeAll(async () => {
@@ -20,12 +20,35 @@ const tally = (counts: Partial<UsageTallyRow>): UsageTallyRow => ({
   minute,
   requests: 0,
   errors: 0,
+  rejected: 0,
   bytesIn: 0,
   bytesOut: 0,
   ...counts,
 });
 
+describe('the gateway’s tally', () => {
+  it('counts citizens turned away by the rate quota apart from the requests served', () => {
+    const counted = new UsageTally();
+    const now = Date.parse(minute);
+    counted.record('app_compteur', 'min_sante', 200, 10, 20, now);
+    counted.record('app_compteur', 'min_sante', 429, 0, 300, now, true);
+    counted.record('app_compteur', 'min_sante', 429, 0, 300, now, true);
+    // A 429 of the app's own is a request it served.
+    counted.record('app_compteur', 'min_sante', 429, 0, 5, now);
+    expect(counted.drain()).toEqual([
+      tally({ requests: 2, rejected: 2, bytesIn: 10, bytesOut: 625 }),
+    ]);
+  });
+});
+
 describe('addUsage', () => {
+  it('keeps the refused count with the minute', async () => {
+    await addUsage(database.db, [tally({ appId: 'app_refus', requests: 1, rejected: 4 })]);
+    await addUsage(database.db, [tally({ appId: 'app_refus', rejected: 2 })]);
+    const rows = await database.db.select().from(usageMinutes);
+    expect(rows.find((r) => r.appId === 'app_refus')).toMatchObject({ requests: 1, rejected: 6 });
+  });
+
   it('adds a minute reported twice', async () => {
     await addUsage(database.db, [tally({ appId: 'app_deux', requests: 3, bytesIn: 10 })]);
     await addUsage(database.db, [tally({ appId: 'app_deux', requests: 4, bytesIn: 5 })]);

@@ -11,6 +11,8 @@ export interface UsageTallyRow {
   minute: string;
   requests: number;
   errors: number;
+  /** Turned away by the gateway's rate quota (429): counted apart, never as requests. */
+  rejected: number;
   bytesIn: number;
   bytesOut: number;
 }
@@ -35,10 +37,13 @@ export class UsageTally {
     bytesIn: number,
     bytesOut: number,
     now = Date.now(),
+    /** The gateway refused it for the ministry's rate quota: a citizen turned away. */
+    refused = false,
   ): void {
     const minute = new Date(Math.floor(now / MINUTE_MS) * MINUTE_MS).toISOString();
     const tally = this.#row(appId, ministryId, minute);
-    tally.requests += 1;
+    if (refused) tally.rejected += 1;
+    else tally.requests += 1;
     if (status >= 500) tally.errors += 1;
     tally.bytesIn += bytesIn;
     tally.bytesOut += bytesOut;
@@ -58,6 +63,7 @@ export class UsageTally {
       const tally = this.#row(r.appId, r.ministryId, r.minute);
       tally.requests += r.requests;
       tally.errors += r.errors;
+      tally.rejected += r.rejected;
       tally.bytesIn += r.bytesIn;
       tally.bytesOut += r.bytesOut;
     }
@@ -67,7 +73,16 @@ export class UsageTally {
     const key = `${appId}|${minute}`;
     let tally = this.#pending.get(key);
     if (!tally) {
-      tally = { appId, ministryId, minute, requests: 0, errors: 0, bytesIn: 0, bytesOut: 0 };
+      tally = {
+        appId,
+        ministryId,
+        minute,
+        requests: 0,
+        errors: 0,
+        rejected: 0,
+        bytesIn: 0,
+        bytesOut: 0,
+      };
       this.#pending.set(key, tally);
     }
     return tally;
@@ -93,6 +108,7 @@ export async function addUsage(db: Database, rows: UsageTallyRow[]): Promise<voi
         set: {
           requests: sql`least(${usageMinutes.requests}::bigint + ${t.requests}, ${MAX_INT32})`,
           errors: sql`least(${usageMinutes.errors}::bigint + ${t.errors}, ${MAX_INT32})`,
+          rejected: sql`least(${usageMinutes.rejected}::bigint + ${t.rejected}, ${MAX_INT32})`,
           bytesIn: sql`least(${usageMinutes.bytesIn}::numeric + ${t.bytesIn}, ${MAX_BYTES})`,
           bytesOut: sql`least(${usageMinutes.bytesOut}::numeric + ${t.bytesOut}, ${MAX_BYTES})`,
         },

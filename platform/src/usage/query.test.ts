@@ -21,6 +21,7 @@ describe('usageByApp', () => {
       minute: new Date(now - ago * 60_000).toISOString(),
       requests: MAX_INT32,
       errors: MAX_INT32,
+      rejected: 0,
       bytesIn: 1,
       bytesOut: 1,
     });

@@ -22,6 +22,7 @@ export function usageRange(query: z.infer<typeof usageRangeSchema>) {
 const totals = {
   requests: sql<number>`coalesce(sum(${usageMinutes.requests}), 0)::bigint`,
   errors: sql<number>`coalesce(sum(${usageMinutes.errors}), 0)::bigint`,
+  rejected: sql<number>`coalesce(sum(${usageMinutes.rejected}), 0)::bigint`,
   bytesIn: sql<number>`coalesce(sum(${usageMinutes.bytesIn}), 0)::bigint`,
   bytesOut: sql<number>`coalesce(sum(${usageMinutes.bytesOut}), 0)::bigint`,
   peakRequestsPerMinute: sql<number>`coalesce(max(${usageMinutes.requests}), 0)::int`,
@@ -43,6 +44,7 @@ export async function usageByApp(db: Database, ministryId: string, from: Date, t
     ...r,
     requests: Number(r.requests),
     errors: Number(r.errors),
+    rejected: Number(r.rejected),
     bytesIn: Number(r.bytesIn),
     bytesOut: Number(r.bytesOut),
   }));
@@ -64,6 +66,7 @@ export async function usageMinutesOf(db: Database, appId: string, from: Date, to
     minute: r.minute.toISOString(),
     requests: r.requests,
     errors: r.errors,
+    rejected: r.rejected,
     bytesIn: r.bytesIn,
     bytesOut: r.bytesOut,
   }));

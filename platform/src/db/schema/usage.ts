@@ -12,6 +12,8 @@ export const usageMinutes = pgTable(
     minute: timestamp('minute', { withTimezone: true }).notNull(),
     requests: integer('requests').notNull().default(0),
     errors: integer('errors').notNull().default(0),
+    /** Requests the gateway turned away (429, the ministry's rate quota): not in `requests`. */
+    rejected: integer('rejected').notNull().default(0),
     bytesIn: bigint('bytes_in', { mode: 'number' }).notNull().default(0),
     bytesOut: bigint('bytes_out', { mode: 'number' }).notNull().default(0),
   },

@@ -17,6 +17,8 @@ const usageBody = z.strictObject({
         minute: instantSchema,
         requests: count,
         errors: count,
+        // A gateway of the previous release sends none.
+        rejected: count.default(0),
         bytesIn: byteCount,
         bytesOut: byteCount,
       }),

@@ -1,0 +1,1 @@
+ALTER TABLE "usage_minutes" ADD COLUMN "rejected" integer DEFAULT 0 NOT NULL;
