@@ -226,6 +226,16 @@ describe.runIf(runBrowserTests)('admin panel in Chromium', () => {
     const seqs = (await page.locator('tbody tr td:first-child').allTextContents()).map(Number);
     expect(seqs).toEqual([...seqs].sort((a, b) => b - a));
     await page.screenshot({ path: path.join(tmpdir(), 'gov-admin-audit.png'), fullPage: true });
+    // The same entries as a file, and the chain checked from the page.
+    const href = await page
+      .getByRole('link', { name: 'Exporter ces entrées (CSV)' })
+      .getAttribute('href');
+    const csv = await page.request.get(`${platform.apiUrl}${href}`);
+    expect(csv.headers()['content-type']).toBe('text/csv; charset=utf-8');
+    expect(await csv.text()).toContain('"Déploiement d’une version";"deployment.create"');
+    await page.getByRole('link', { name: 'Vérifier l’intégrité du journal' }).click();
+    await page.getByRole('status').getByText('Le journal est intègre').waitFor();
+    await page.goBack();
     // A filter that cannot be applied says which field and how to fix it.
     await page.getByLabel('Du', { exact: true }).fill('2026-12-31');
     await page.getByLabel('Au', { exact: true }).fill('2026-01-01');

@@ -60,11 +60,16 @@ export function readAuditFilters(
 }
 
 /** The newest records matching the filters, with names for the ids they carry. */
-export async function auditPage(db: Database, filters: AuditFilters, ministryId?: string) {
+export async function auditPage(
+  db: Database,
+  filters: AuditFilters,
+  ministryId?: string,
+  limit = AUDIT_PAGE_SIZE,
+) {
   const { records, older } = await queryAuditNewest(
     db,
     {
-      limit: AUDIT_PAGE_SIZE,
+      limit,
       ...(filters.avant ? { before: filters.avant } : {}),
       ...(filters.auteur ? { actor: filters.auteur } : {}),
       ...(filters.action ? { action: filters.action } : {}),
@@ -148,6 +153,7 @@ ${field('au', 'Au', 'date')}
 <p><button class="button" type="submit">Filtrer</button> <a href="/admin/audit${fixedMinistry ? `?ministere=${fixedMinistry}` : ''}">Effacer les filtres</a></p>
 </fieldset></form>`;
   if (!page) return html`${summary}${form}`;
+  const tools = html`<p><a href="/admin/audit.csv${query(filters, { avant: undefined })}">Exporter ces entrées (CSV)</a> · <a href="/admin/audit/verification">Vérifier l’intégrité du journal</a></p>`;
   const name = (id: string | null | undefined) => (id ? (page.names.get(id) ?? id) : '');
   const rows = page.records.map(
     (r) => html`<tr>
@@ -169,7 +175,7 @@ ${field('au', 'Au', 'date')}
       ? html`<a href="/admin/audit${query(filters, { avant: page.older })}">Entrées plus anciennes</a>`
       : ''
   }</p></nav>`;
-  return html`${summary}${form}
+  return html`${summary}${form}${tools}
 ${
   page.records.length === 0
     ? html`<p>Aucune entrée ne correspond à ce filtre.</p>`

@@ -2,12 +2,14 @@ import type { Context, Hono, Next } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { html } from 'hono/html';
 import { appendAudit } from '../audit/append.ts';
+import { auditVerifierFor } from '../audit/verifier.ts';
 import { principalForMember } from '../auth/principal.ts';
 import { clientIp } from '../http/client-ip.ts';
 import type { ApiEnv } from '../http/env.ts';
 import { memberForClaims } from '../identity/members.ts';
 import { describeOidcError } from '../identity/staff-identity.ts';
 import { ministryByName } from '../routes/lookup.ts';
+import { AUDIT_EXPORT_ROWS, auditCsv, verificationBody } from './audit-export.ts';
 import { auditBody, auditPage, readAuditFilters } from './audit-page.ts';
 import { dashboardBody } from './dashboard.ts';
 import { consumeLoginTransaction, saveLoginTransaction } from './login-transactions.ts';
@@ -245,6 +247,59 @@ export function registerAdmin(app: Hono<ApiEnv>): void {
         account(found),
       ),
     );
+  });
+
+  // The same records as a file (the filters of the page), for a spreadsheet.
+  app.get('/admin/audit.csv', async (c) => {
+    const db = c.get('db');
+    const found = await findSession(db, getCookie(c, SESSION_COOKIE));
+    if (!found) return c.redirect('/admin', 302);
+    const principal = await principalForMember(db, found.member, null);
+    const read = readAuditFilters(c.req.query());
+    if ('problems' in read)
+      return c.redirect(`/admin/audit?${new URLSearchParams(c.req.query())}`, 302);
+    const name = read.filters.ministere;
+    const ministryId = name ? (await ministryByName(db, name))?.id : undefined;
+    if (!(principal.operator || (ministryId !== undefined && principal.roles.has(ministryId)))) {
+      return c.html(
+        adminLayout(
+          'Journal',
+          html`<h1>Journal d'audit</h1><p>Ce journal n'est pas accessible avec vos rôles.</p>`,
+          account(found),
+        ),
+        404,
+      );
+    }
+    const page = await auditPage(db, read.filters, ministryId, AUDIT_EXPORT_ROWS);
+    c.header('content-type', 'text/csv; charset=utf-8');
+    c.header(
+      'content-disposition',
+      `attachment; filename="journal-audit${name ? `-${name}` : ''}.csv"`,
+    );
+    return c.body(auditCsv(page.records, page.names, page.older !== null));
+  });
+
+  // The server's own check of the chain, against the signed checkpoints.
+  app.get('/admin/audit/verification', async (c) => {
+    const db = c.get('db');
+    const found = await findSession(db, getCookie(c, SESSION_COOKIE));
+    if (!found) return c.redirect('/admin', 302);
+    const principal = await principalForMember(db, found.member, null);
+    if (!principal.operator && principal.roles.size === 0) {
+      return c.html(
+        adminLayout(
+          'Journal',
+          html`<h1>Intégrité du journal d’audit</h1><p>Cette vérification n'est pas accessible avec vos rôles.</p>`,
+          account(found),
+        ),
+        404,
+      );
+    }
+    // Operators walk the whole chain; others resume from the last verified head.
+    const verdict = await auditVerifierFor(db, c.get('config').dataDir).verify({
+      full: principal.operator,
+    });
+    return c.html(adminLayout('Intégrité du journal', verificationBody(verdict), account(found)));
   });
 
   // Any other address under /admin: the panel's own French page, not the API's JSON.
