@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, runBrowserTests } from '../support/chromium.ts';
 import { gov } from '../support/gov-cli.ts';
@@ -143,16 +143,21 @@ describe.runIf(runBrowserTests)('logs', () => {
   });
 });
 
+/** The panel's sign-in as the development provider's operator, up to the dashboard. */
+async function signInAsOperator(page: Page) {
+  await page.goto(`${platform.apiUrl}/admin`);
+  await page.getByRole('link', { name: 'Se connecter' }).click();
+  await page.getByLabel('Identifiant').fill('operateur');
+  await page.getByLabel('Mot de passe').fill('x');
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.getByRole('heading', { name: 'Tableau de bord' }).waitFor();
+}
+
 describe.runIf(runBrowserTests)('admin panel in Chromium', () => {
   it('keeps its pages within a phone’s width, with a focus ring that can be seen, and a French page for an unknown address', async () => {
     const context = await browser.newContext({ viewport: { width: 320, height: 640 } });
     const page = await context.newPage();
-    await page.goto(`${platform.apiUrl}/admin`);
-    await page.getByRole('link', { name: 'Se connecter' }).click();
-    await page.getByLabel('Identifiant').fill('operateur');
-    await page.getByLabel('Mot de passe').fill('x');
-    await page.getByRole('button', { name: 'Se connecter' }).click();
-    await page.getByRole('heading', { name: 'Tableau de bord' }).waitFor();
+    await signInAsOperator(page);
     for (const address of ['/admin', '/admin/audit']) {
       await page.goto(`${platform.apiUrl}${address}`);
       // WCAG 1.4.10: no horizontal scrolling at 320 CSS px.
@@ -205,12 +210,7 @@ describe.runIf(runBrowserTests)('admin panel in Chromium', () => {
   it('signs an operator in with code + PKCE and shows every ministry', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
-    await page.goto(`${platform.apiUrl}/admin`);
-    await page.getByRole('link', { name: 'Se connecter' }).click();
-    await page.getByLabel('Identifiant').fill('operateur');
-    await page.getByLabel('Mot de passe').fill('x');
-    await page.getByRole('button', { name: 'Se connecter' }).click();
-    await page.getByRole('heading', { name: 'Tableau de bord' }).waitFor();
+    await signInAsOperator(page);
     const table = page.getByRole('table');
     expect(await table.textContent()).toContain('Ministère de démonstration');
     expect(await table.textContent()).toContain('Ministère de la Santé');

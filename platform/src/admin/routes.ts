@@ -150,6 +150,19 @@ export function registerAdmin(app: Hono<ApiEnv>): void {
     const id = getCookie(c, SESSION_COOKIE);
     const found = await findSession(db, id);
     const form = await c.req.parseBody();
+    const record = (outcome: 'success' | 'denied', details: Record<string, unknown>) =>
+      appendAudit(db, {
+        actorType: 'member',
+        actorId: found?.member.id ?? 'anonymous',
+        action: 'session.admin_logout',
+        targetType: 'session',
+        targetId: null,
+        ministryId: null,
+        sourceIp: clientIp(c),
+        tokenId: null,
+        outcome,
+        details: { ...details, requestId: c.get('requestId') },
+      });
     if (!id || !found) {
       // No session to end: the cookie, if any, is worth nothing.
       deleteCookie(c, SESSION_COOKIE, { path: '/' });
@@ -157,18 +170,7 @@ export function registerAdmin(app: Hono<ApiEnv>): void {
     }
     if (form.csrf !== found.session.csrfToken) {
       // Not this session's form (a forged request): nothing changes, the cookie stays.
-      await appendAudit(db, {
-        actorType: 'member',
-        actorId: found.member.id,
-        action: 'session.admin_logout',
-        targetType: 'session',
-        targetId: null,
-        ministryId: null,
-        sourceIp: clientIp(c),
-        tokenId: null,
-        outcome: 'denied',
-        details: { reason: 'csrf token mismatch', requestId: c.get('requestId') },
-      });
+      await record('denied', { reason: 'csrf token mismatch' });
       return c.html(
         adminLayout(
           'Déconnexion refusée',
@@ -179,18 +181,7 @@ export function registerAdmin(app: Hono<ApiEnv>): void {
       );
     }
     await revokeSession(db, id);
-    await appendAudit(db, {
-      actorType: 'member',
-      actorId: found.member.id,
-      action: 'session.admin_logout',
-      targetType: 'session',
-      targetId: null,
-      ministryId: null,
-      sourceIp: clientIp(c),
-      tokenId: null,
-      outcome: 'success',
-      details: { requestId: c.get('requestId') },
-    });
+    await record('success', {});
     deleteCookie(c, SESSION_COOKIE, { path: '/' });
     // The provider's session ends too, where it offers that.
     const providerLogout = c.get('identity')?.logoutUrl();
@@ -217,14 +208,7 @@ export function registerAdmin(app: Hono<ApiEnv>): void {
     const allowed =
       principal.operator || (ministryId !== undefined && principal.roles.has(ministryId));
     if (!allowed || (name && !ministryId)) {
-      return c.html(
-        adminLayout(
-          'Journal',
-          html`<h1>Journal d'audit</h1><p>Ce journal n'est pas accessible avec vos rôles.</p>`,
-          account(found),
-        ),
-        404,
-      );
+      return c.html(notAllowed("Journal d'audit", 'Ce journal', found), 404);
     }
     // Staff of one ministry see its log only: the ministry is fixed in the form.
     const fixed = principal.operator ? undefined : name;
@@ -261,14 +245,7 @@ export function registerAdmin(app: Hono<ApiEnv>): void {
     const name = read.filters.ministere;
     const ministryId = name ? (await ministryByName(db, name))?.id : undefined;
     if (!(principal.operator || (ministryId !== undefined && principal.roles.has(ministryId)))) {
-      return c.html(
-        adminLayout(
-          'Journal',
-          html`<h1>Journal d'audit</h1><p>Ce journal n'est pas accessible avec vos rôles.</p>`,
-          account(found),
-        ),
-        404,
-      );
+      return c.html(notAllowed("Journal d'audit", 'Ce journal', found), 404);
     }
     const page = await auditPage(db, read.filters, ministryId, AUDIT_EXPORT_ROWS);
     c.header('content-type', 'text/csv; charset=utf-8');
@@ -286,14 +263,7 @@ export function registerAdmin(app: Hono<ApiEnv>): void {
     if (!found) return c.redirect('/admin', 302);
     const principal = await principalForMember(db, found.member, null);
     if (!principal.operator && principal.roles.size === 0) {
-      return c.html(
-        adminLayout(
-          'Journal',
-          html`<h1>Intégrité du journal d’audit</h1><p>Cette vérification n'est pas accessible avec vos rôles.</p>`,
-          account(found),
-        ),
-        404,
-      );
+      return c.html(notAllowed('Intégrité du journal d’audit', 'Cette vérification', found), 404);
     }
     // Operators walk the whole chain; others resume from the last verified head.
     const verdict = await auditVerifierFor(db, c.get('config').dataDir).verify({
@@ -314,6 +284,19 @@ export function registerAdmin(app: Hono<ApiEnv>): void {
       404,
     );
   });
+}
+
+/** A page the person's roles do not open: answered as if it did not exist (404). */
+function notAllowed(
+  title: string,
+  what: string,
+  found: NonNullable<Awaited<ReturnType<typeof findSession>>>,
+) {
+  return adminLayout(
+    title,
+    html`<h1>${title}</h1><p>${what} n'est pas accessible avec vos rôles.</p>`,
+    account(found),
+  );
 }
 
 function account(found: NonNullable<Awaited<ReturnType<typeof findSession>>>) {
