@@ -211,7 +211,33 @@ describe.runIf(runBrowserTests)('admin panel in Chromium', () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     await signInAsOperator(page);
+    // An operator creates a ministry from the panel: refused with the reason, then created once.
+    await page.getByRole('link', { name: 'Créer un ministère' }).click();
+    await page.getByLabel('Nom court').fill('Justice!');
+    await page.getByLabel('Nom complet').fill('Ministère de la Justice');
+    await page.getByRole('button', { name: 'Créer le ministère' }).click();
+    await page
+      .getByRole('alert')
+      .getByText(/Le nom court s’écrit avec 2 à 40 lettres/)
+      .waitFor();
+    expect(await page.getByLabel('Nom complet').inputValue()).toBe('Ministère de la Justice');
+    await page.getByLabel('Nom court').fill('justice');
+    await page.getByRole('button', { name: 'Créer le ministère' }).click();
+    await page.getByRole('status').getByText('Le ministère « justice » a été créé').waitFor();
+    await page.reload();
+    const justice = await api(platform, 'GET', '/v1/ministries/justice');
+    expect(justice.json).toMatchObject({ name: 'justice', displayName: 'Ministère de la Justice' });
+    await page.getByRole('link', { name: 'Créer un ministère' }).click();
+    await page.getByLabel('Nom court').fill('justice');
+    await page.getByLabel('Nom complet').fill('Autre');
+    await page.getByRole('button', { name: 'Créer le ministère' }).click();
+    await page
+      .getByRole('alert')
+      .getByText(/porte déjà le nom court « justice »/)
+      .waitFor();
+    await page.goto(`${platform.apiUrl}/admin`);
     const table = page.getByRole('table');
+    expect(await table.textContent()).toContain('Ministère de la Justice');
     expect(await table.textContent()).toContain('Ministère de démonstration');
     expect(await table.textContent()).toContain('Ministère de la Santé');
     const cookies = await context.cookies();

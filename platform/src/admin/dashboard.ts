@@ -13,7 +13,7 @@ const roleNames = {
 } as const;
 
 /** What the signed-in person may see: ministries with quota and last day's traffic. */
-export async function dashboardBody(db: Database, principal: Principal) {
+export async function dashboardBody(db: Database, principal: Principal, created?: string) {
   const ids = [...principal.roles.keys()];
   const query = db.select().from(ministries).orderBy(asc(ministries.name));
   const visible = principal.operator
@@ -38,7 +38,8 @@ export async function dashboardBody(db: Database, principal: Principal) {
 <td data-label="Journal"><a href="/admin/audit?ministere=${m.name}">Journal<span class="visually-hidden"> de ${m.displayName}</span></a></td></tr>`);
   }
   return html`<h1>Tableau de bord</h1>
-${principal.operator ? html`<p>Vous êtes <strong>opérateur de la plateforme</strong> : vous voyez tous les ministères. <a href="/admin/audit">Journal d'audit complet</a></p>` : ''}
+${created ? html`<div role="status" class="notice"><p>Le ministère « ${created} » a été créé avec le quota par défaut.</p></div>` : ''}
+${principal.operator ? html`<p>Vous êtes <strong>opérateur de la plateforme</strong> : vous voyez tous les ministères. <a href="/admin/audit">Journal d'audit complet</a> · <a href="/admin/ministeres/nouveau">Créer un ministère</a></p>` : ''}
 ${
   rows.length === 0
     ? html`<p>Vous n'avez encore de rôle dans aucun ministère. Demandez à un administrateur de votre ministère de vous en attribuer un.</p>`

@@ -8,7 +8,7 @@ header{background:#14532d;color:#fff;padding:.75rem 1rem;display:flex;justify-co
 header a,header button{color:#fff}main{max-width:60rem;margin:0 auto;padding:1rem}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.4rem;border-bottom:1px solid #ccc;vertical-align:top}
 .button{display:inline-block;background:#14532d;color:#fff;padding:.7rem 1.1rem;border-radius:4px;text-decoration:none;border:0;font-size:1rem;cursor:pointer}
-.error{border:3px solid #a4000f;padding:.75rem 1rem}
+.error{border:3px solid #a4000f;padding:.75rem 1rem}.notice{border:3px solid #14532d;padding:.75rem 1rem}
 button.link{background:none;border:0;text-decoration:underline;font:inherit;cursor:pointer}
 :focus-visible{outline:3px solid #1b1b1b;outline-offset:2px}
 header :focus-visible{outline-color:#fff}

@@ -8,11 +8,13 @@ import { clientIp } from '../http/client-ip.ts';
 import type { ApiEnv } from '../http/env.ts';
 import { memberForClaims } from '../identity/members.ts';
 import { describeOidcError } from '../identity/staff-identity.ts';
-import { ministryByName } from '../routes/lookup.ts';
+import { isUniqueViolation, ministryByName } from '../routes/lookup.ts';
+import { insertMinistry } from '../routes/ministries/create.ts';
 import { AUDIT_EXPORT_ROWS, auditCsv, verificationBody } from './audit-export.ts';
 import { auditBody, auditPage, readAuditFilters } from './audit-page.ts';
 import { dashboardBody } from './dashboard.ts';
 import { consumeLoginTransaction, saveLoginTransaction } from './login-transactions.ts';
+import { ministryFormBody, readMinistryForm } from './ministry-form.ts';
 import { adminLayout, errorPage, signInPage } from './pages.ts';
 import {
   createSession,
@@ -192,7 +194,12 @@ export function registerAdmin(app: Hono<ApiEnv>): void {
     const found = await findSession(c.get('db'), getCookie(c, SESSION_COOKIE));
     if (!found) return c.html(signInPage());
     const principal = await principalForMember(c.get('db'), found.member, null);
-    const body = await dashboardBody(c.get('db'), principal);
+    const created = c.req.query('cree');
+    const body = await dashboardBody(
+      c.get('db'),
+      principal,
+      created && /^[a-z0-9-]{1,63}$/.test(created) ? created : undefined,
+    );
     return c.html(adminLayout('Tableau de bord', body, account(found)));
   });
 
@@ -231,6 +238,75 @@ export function registerAdmin(app: Hono<ApiEnv>): void {
         account(found),
       ),
     );
+  });
+
+  // Operators create ministries here as with POST /v1/ministries: same rules, same audit.
+  app.get('/admin/ministeres/nouveau', async (c) => {
+    const found = await findSession(c.get('db'), getCookie(c, SESSION_COOKIE));
+    if (!found) return c.redirect('/admin', 302);
+    const principal = await principalForMember(c.get('db'), found.member, null);
+    if (!principal.operator)
+      return c.html(notAllowed('Créer un ministère', 'Cette page', found), 404);
+    return c.html(
+      adminLayout(
+        'Créer un ministère',
+        ministryFormBody(found.session.csrfToken, {}, []),
+        account(found),
+      ),
+    );
+  });
+
+  app.post('/admin/ministeres', async (c) => {
+    const db = c.get('db');
+    const found = await findSession(db, getCookie(c, SESSION_COOKIE));
+    if (!found) return c.redirect('/admin', 302);
+    const principal = await principalForMember(db, found.member, null);
+    const form = await c.req.parseBody();
+    if (!principal.operator || form.csrf !== found.session.csrfToken) {
+      return c.html(notAllowed('Créer un ministère', 'Cette action', found), 403);
+    }
+    const read = readMinistryForm(form);
+    const values = {
+      name: typeof form.name === 'string' ? form.name : '',
+      displayName: typeof form.displayName === 'string' ? form.displayName : '',
+    };
+    const again = (problems: Array<{ field: string; message: string }>) =>
+      c.html(
+        adminLayout(
+          'Créer un ministère',
+          ministryFormBody(found.session.csrfToken, values, problems),
+          account(found),
+        ),
+        400,
+      );
+    if ('problems' in read) return again(read.problems);
+    try {
+      await db.transaction(async (tx) => {
+        const inserted = await insertMinistry(tx as unknown as typeof db, read.ministry);
+        await appendAudit(tx as unknown as typeof db, {
+          actorType: 'member',
+          actorId: found.member.id,
+          action: 'ministry.create',
+          targetType: 'ministry',
+          targetId: inserted.id,
+          ministryId: null,
+          sourceIp: clientIp(c),
+          tokenId: null,
+          outcome: 'success',
+          details: { name: inserted.name, via: 'admin', requestId: c.get('requestId') },
+        });
+      });
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      return again([
+        {
+          field: 'name',
+          message: `Un ministère porte déjà le nom court « ${read.ministry.name} » : choisissez-en un autre.`,
+        },
+      ]);
+    }
+    // Post/redirect/get: a reload of the next page creates nothing twice.
+    return c.redirect(`/admin?cree=${encodeURIComponent(read.ministry.name)}`, 303);
   });
 
   // The same records as a file (the filters of the page), for a spreadsheet.

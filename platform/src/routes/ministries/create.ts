@@ -3,7 +3,8 @@ import { humanText, slugSchema } from '@gov/contract';
 import { z } from 'zod';
 import { auditedChange } from '../../audit/middleware.ts';
 import { access } from '../../auth/access.ts';
-import { ministries, quotas } from '../../db/schema/index.ts';
+import type { Database } from '../../db/database.ts';
+import { type MinistryRow, ministries, quotas } from '../../db/schema/index.ts';
 import { ApiError } from '../../errors.ts';
 import { defineRoute } from '../../http/route.ts';
 import { parseJsonBody } from '../../http/validate.ts';
@@ -18,6 +19,20 @@ export const createMinistryBody = z.strictObject({
 export type CreateMinistryRequest = z.infer<typeof createMinistryBody>;
 export type CreateMinistryResponse = MinistryResource;
 
+/** A ministry and its default quota, together: a ministry never exists without its quota. */
+export async function insertMinistry(
+  tx: Database,
+  ministry: CreateMinistryRequest,
+): Promise<MinistryRow> {
+  const [inserted] = await tx
+    .insert(ministries)
+    .values({ id: newId('ministry'), name: ministry.name, displayName: ministry.displayName })
+    .returning();
+  if (!inserted) throw new Error('insert returned no row');
+  await tx.insert(quotas).values({ ministryId: inserted.id });
+  return inserted;
+}
+
 export const createMinistry = defineRoute({
   method: 'post',
   path: '/v1/ministries',
@@ -26,14 +41,8 @@ export const createMinistry = defineRoute({
   handler: async (c) => {
     const body = await parseJsonBody(c, createMinistryBody);
     try {
-      // A ministry never exists without its quota.
       const row = await auditedChange(c, 201, async (tx) => {
-        const [inserted] = await tx
-          .insert(ministries)
-          .values({ id: newId('ministry'), name: body.name, displayName: body.displayName })
-          .returning();
-        if (!inserted) throw new Error('insert returned no row');
-        await tx.insert(quotas).values({ ministryId: inserted.id });
+        const inserted = await insertMinistry(tx, body);
         return {
           result: inserted,
           target: { type: 'ministry', id: inserted.id, details: { name: inserted.name } },
