@@ -4,6 +4,7 @@ import { html } from 'hono/html';
 import { appendAudit } from '../audit/append.ts';
 import { auditVerifierFor } from '../audit/verifier.ts';
 import { principalForMember } from '../auth/principal.ts';
+import type { Database } from '../db/database.ts';
 import { clientIp } from '../http/client-ip.ts';
 import type { ApiEnv } from '../http/env.ts';
 import { memberForClaims } from '../identity/members.ts';
@@ -102,19 +103,7 @@ export function registerAdmin(app: Hono<ApiEnv>): void {
       outcome: 'success' | 'denied',
       actorId: string | undefined,
       details: Record<string, unknown>,
-    ) =>
-      appendAudit(db, {
-        actorType: actorId ? 'member' : 'anonymous',
-        actorId: actorId ?? 'anonymous',
-        action: 'session.admin_login',
-        targetType: 'session',
-        targetId: null,
-        ministryId: null,
-        sourceIp: clientIp(c),
-        tokenId: null,
-        outcome,
-        details: { ...details, requestId: c.get('requestId') },
-      });
+    ) => panelAudit(c, db, { action: 'session.admin_login', actorId, outcome, details });
     const refuse = async (reason: string) => {
       await record('denied', undefined, { reason });
       return c.html(
@@ -153,17 +142,11 @@ export function registerAdmin(app: Hono<ApiEnv>): void {
     const found = await findSession(db, id);
     const form = await c.req.parseBody();
     const record = (outcome: 'success' | 'denied', details: Record<string, unknown>) =>
-      appendAudit(db, {
-        actorType: 'member',
-        actorId: found?.member.id ?? 'anonymous',
+      panelAudit(c, db, {
         action: 'session.admin_logout',
-        targetType: 'session',
-        targetId: null,
-        ministryId: null,
-        sourceIp: clientIp(c),
-        tokenId: null,
+        actorId: found?.member.id,
         outcome,
-        details: { ...details, requestId: c.get('requestId') },
+        details,
       });
     if (!id || !found) {
       // No session to end: the cookie, if any, is worth nothing.
@@ -283,17 +266,12 @@ export function registerAdmin(app: Hono<ApiEnv>): void {
     try {
       await db.transaction(async (tx) => {
         const inserted = await insertMinistry(tx as unknown as typeof db, read.ministry);
-        await appendAudit(tx as unknown as typeof db, {
-          actorType: 'member',
-          actorId: found.member.id,
+        await panelAudit(c, tx as unknown as typeof db, {
           action: 'ministry.create',
-          targetType: 'ministry',
-          targetId: inserted.id,
-          ministryId: null,
-          sourceIp: clientIp(c),
-          tokenId: null,
+          actorId: found.member.id,
           outcome: 'success',
-          details: { name: inserted.name, via: 'admin', requestId: c.get('requestId') },
+          target: { type: 'ministry', id: inserted.id },
+          details: { name: inserted.name, via: 'admin' },
         });
       });
     } catch (error) {
@@ -359,6 +337,36 @@ export function registerAdmin(app: Hono<ApiEnv>): void {
       ),
       404,
     );
+  });
+}
+
+/**
+ * One record of what happened in the panel, by the signed-in member (or
+ * anonymous before sign-in), written in `db`: a transaction's when it goes
+ * with a change.
+ */
+function panelAudit(
+  c: Context<ApiEnv>,
+  db: Database,
+  entry: {
+    action: string;
+    actorId: string | undefined;
+    outcome: 'success' | 'denied';
+    target?: { type: string; id: string };
+    details: Record<string, unknown>;
+  },
+) {
+  return appendAudit(db, {
+    actorType: entry.actorId ? 'member' : 'anonymous',
+    actorId: entry.actorId ?? 'anonymous',
+    action: entry.action,
+    targetType: entry.target?.type ?? 'session',
+    targetId: entry.target?.id ?? null,
+    ministryId: null,
+    sourceIp: clientIp(c),
+    tokenId: null,
+    outcome: entry.outcome,
+    details: { ...entry.details, requestId: c.get('requestId') },
   });
 }
 

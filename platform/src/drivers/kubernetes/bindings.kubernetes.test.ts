@@ -1,15 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { storageCapability, storageKeysFrom } from '@gov/runtime';
 import { CoreV1Api, NetworkingV1Api } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../config.ts';
-import { type RunningControlPlane, startControlPlane } from '../../control-plane.ts';
-import { createScratchDatabase } from '../../db/test-database.ts';
-import { type RunningGateway, startGateway } from '../../gateway/start-gateway.ts';
+import type { RunningControlPlane } from '../../control-plane.ts';
+import type { RunningGateway } from '../../gateway/start-gateway.ts';
 import { pickFreePort } from '../../net/free-port.ts';
 import { apiCaller, settledVersion } from '../../testing/api-caller.ts';
 import { bundleOf } from '../../testing/api-harness.ts';
@@ -18,12 +16,15 @@ import {
   kubeConfigFor,
   startKubernetesApiDouble,
 } from '../../testing/kubernetes-api-double/index.ts';
+import {
+  type KubernetesPlatform,
+  startKubernetesPlatform,
+} from '../../testing/kubernetes-platform.ts';
 import { fetchVia } from '../../testing/platform-harness.ts';
 import {
   type RuntimeEntrypointPods,
   runtimeEntrypointPods,
 } from '../../testing/runtime-pods/entrypoint-pods.ts';
-import { selectDriver } from '../select-driver.ts';
 
 /**
  * KV, D1 and R2, cron triggers, logs, service bindings and Durable Objects on Kubernetes: the control plane with GOV_DRIVER=kubernetes
@@ -49,8 +50,7 @@ let storagePort = 0;
 let relayPort = 0;
 let dataDir = '';
 let token = '';
-let drop: (() => Promise<void>) | undefined;
-const previousKubeconfig = process.env.KUBECONFIG;
+let platform: KubernetesPlatform | undefined;
 
 /** The storage pod: the runtime entrypoint in `storage` mode, on a volume under dataDir. */
 async function startStorage(): Promise<void> {
@@ -98,38 +98,21 @@ beforeAll(async () => {
   await writeFile(path.join(dataDir, 'storage-key'), `${SECRET}\n`);
   storagePort = await pickFreePort();
   await startStorage();
-  process.env.KUBECONFIG = path.join(dataDir, 'kubeconfig');
-  await writeFile(process.env.KUBECONFIG, double.kubeconfig);
-  const scratch = process.env.DATABASE_URL
-    ? await createScratchDatabase(process.env.DATABASE_URL)
-    : undefined;
-  drop = scratch?.drop;
-  const apiPort = await pickFreePort();
   relayPort = await pickFreePort();
-  const config = loadConfig({
-    GOV_DATA_DIR: dataDir,
-    GOV_API_PORT: String(apiPort),
-    GOV_GATEWAY_PORT: '0',
-    GOV_DEV_IDP_PORT: '0',
-    GOV_DRIVER: 'kubernetes',
-    GOV_RUNTIME_IMAGE: 'registry.gov.ml/gov/runtime:test',
-    GOV_INTERNAL_API_URL: `http://127.0.0.1:${apiPort}`,
-    GOV_STORAGE_URL: `http://127.0.0.1:${storagePort}`,
-    GOV_STORAGE_KEY: SECRET,
-    // The gateway's relay for service bindings, on loopback here (its Service on a cluster).
-    GOV_SERVICE_RELAY_URL: `http://127.0.0.1:${relayPort}`,
-    GOV_SERVICE_RELAY_PORT: String(relayPort),
-    ...(scratch ? { DATABASE_URL: scratch.url } : {}),
+  platform = await startKubernetesPlatform({
+    double,
+    dataDir,
+    gateway: true,
+    env: {
+      GOV_STORAGE_URL: `http://127.0.0.1:${storagePort}`,
+      GOV_STORAGE_KEY: SECRET,
+      // The gateway's relay for service bindings, on loopback here (its Service on a cluster).
+      GOV_SERVICE_RELAY_URL: `http://127.0.0.1:${relayPort}`,
+      GOV_SERVICE_RELAY_PORT: String(relayPort),
+    },
   });
-  const log = () => {};
-  controlPlane = await startControlPlane(config, { driver: await selectDriver(config, log), log });
-  token = (await readFile(controlPlane.bootstrapTokenFile, 'utf8')).trim();
-  gateway = await startGateway(config, {
-    resolver: await selectDriver(config, log),
-    controlPlaneUrl: controlPlane.internalApiUrl,
-    internalSecret: controlPlane.internalSecret,
-    log,
-  });
+  ({ controlPlane, token } = platform);
+  gateway = platform.gateway as RunningGateway;
 }, 60_000);
 
 afterEach((context) => {
@@ -139,15 +122,11 @@ afterEach((context) => {
 });
 
 afterAll(async () => {
-  await gateway?.stop();
-  await controlPlane?.stop();
+  await platform?.stop();
   await double?.close();
   await pods?.stopAll();
   await stopStorage();
-  await drop?.();
   await rm(dataDir, { recursive: true, force: true });
-  if (previousKubeconfig === undefined) delete process.env.KUBECONFIG;
-  else process.env.KUBECONFIG = previousKubeconfig;
 });
 
 const call = apiCaller(

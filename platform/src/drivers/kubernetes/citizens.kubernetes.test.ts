@@ -1,16 +1,13 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bundleSchema, canonicalArtifact, sha256Hex } from '@gov/contract';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../config.ts';
-import { type RunningControlPlane, startControlPlane } from '../../control-plane.ts';
+import type { RunningControlPlane } from '../../control-plane.ts';
 import { artifacts } from '../../db/schema/index.ts';
-import { createScratchDatabase } from '../../db/test-database.ts';
-import { type RunningGateway, startGateway } from '../../gateway/start-gateway.ts';
-import { pickFreePort } from '../../net/free-port.ts';
+import type { RunningGateway } from '../../gateway/start-gateway.ts';
 import { apiCaller, settledVersion } from '../../testing/api-caller.ts';
 import { bundleOf } from '../../testing/api-harness.ts';
 import {
@@ -18,12 +15,15 @@ import {
   kubeConfigFor,
   startKubernetesApiDouble,
 } from '../../testing/kubernetes-api-double/index.ts';
+import {
+  type KubernetesPlatform,
+  startKubernetesPlatform,
+} from '../../testing/kubernetes-platform.ts';
 import { fetchVia } from '../../testing/platform-harness.ts';
 import {
   type RuntimeEntrypointPods,
   runtimeEntrypointPods,
 } from '../../testing/runtime-pods/entrypoint-pods.ts';
-import { selectDriver } from '../select-driver.ts';
 
 /**
  * Citizens reach an app deployed with GOV_DRIVER=kubernetes. The cluster is
@@ -41,8 +41,7 @@ let controlPlane: RunningControlPlane;
 let gateway: RunningGateway;
 let dataDir = '';
 let token = '';
-let drop: (() => Promise<void>) | undefined;
-const previousKubeconfig = process.env.KUBECONFIG;
+let platform: KubernetesPlatform | undefined;
 
 beforeAll(async () => {
   pods = runtimeEntrypointPods();
@@ -52,34 +51,14 @@ beforeAll(async () => {
     podRunner: pods.runner,
   });
   dataDir = await mkdtemp(path.join(tmpdir(), 'gov-k8s-citizens-'));
-  process.env.KUBECONFIG = path.join(dataDir, 'kubeconfig');
-  await writeFile(process.env.KUBECONFIG, double.kubeconfig);
-  const scratch = process.env.DATABASE_URL
-    ? await createScratchDatabase(process.env.DATABASE_URL)
-    : undefined;
-  drop = scratch?.drop;
-  // A fixed port, so the URL pods fetch artifacts from is known before the control plane starts.
-  const apiPort = await pickFreePort();
-  const config = loadConfig({
-    GOV_DATA_DIR: dataDir,
-    GOV_API_PORT: String(apiPort),
-    GOV_GATEWAY_PORT: '0',
-    GOV_DEV_IDP_PORT: '0',
-    GOV_DRIVER: 'kubernetes',
-    GOV_RUNTIME_IMAGE: 'registry.gov.ml/gov/runtime:test',
-    GOV_INTERNAL_API_URL: `http://127.0.0.1:${apiPort}`,
-    GOV_ROLLOUT_DEADLINE_SECONDS: '60',
-    ...(scratch ? { DATABASE_URL: scratch.url } : {}),
+  platform = await startKubernetesPlatform({
+    double,
+    dataDir,
+    gateway: true,
+    env: { GOV_ROLLOUT_DEADLINE_SECONDS: '60' },
   });
-  const log = () => {};
-  controlPlane = await startControlPlane(config, { driver: await selectDriver(config, log), log });
-  token = (await readFile(controlPlane.bootstrapTokenFile, 'utf8')).trim();
-  gateway = await startGateway(config, {
-    resolver: await selectDriver(config, log),
-    controlPlaneUrl: controlPlane.internalApiUrl,
-    internalSecret: controlPlane.internalSecret,
-    log,
-  });
+  ({ controlPlane, token } = platform);
+  gateway = platform.gateway as RunningGateway;
 }, 60_000);
 
 afterEach((context) => {
@@ -88,14 +67,10 @@ afterEach((context) => {
 });
 
 afterAll(async () => {
-  await gateway?.stop();
-  await controlPlane?.stop();
+  await platform?.stop();
   await double?.close();
   await pods?.stopAll();
-  await drop?.();
   await rm(dataDir, { recursive: true, force: true });
-  if (previousKubeconfig === undefined) delete process.env.KUBECONFIG;
-  else process.env.KUBECONFIG = previousKubeconfig;
 });
 
 const call = apiCaller(

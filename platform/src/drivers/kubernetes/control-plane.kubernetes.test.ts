@@ -1,11 +1,9 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../config.ts';
-import { type RunningControlPlane, startControlPlane } from '../../control-plane.ts';
-import { createScratchDatabase } from '../../db/test-database.ts';
+import type { RunningControlPlane } from '../../control-plane.ts';
 import { apiCaller, settledVersion } from '../../testing/api-caller.ts';
 import { bundleOf } from '../../testing/api-harness.ts';
 import {
@@ -13,7 +11,10 @@ import {
   kubeConfigFor,
   startKubernetesApiDouble,
 } from '../../testing/kubernetes-api-double/index.ts';
-import { selectDriver } from '../select-driver.ts';
+import {
+  type KubernetesPlatform,
+  startKubernetesPlatform,
+} from '../../testing/kubernetes-platform.ts';
 
 /**
  * The control plane as production runs it with GOV_DRIVER=kubernetes, its
@@ -26,8 +27,7 @@ let double: KubernetesApiDouble;
 let controlPlane: RunningControlPlane;
 let dataDir = '';
 let token = '';
-let drop: (() => Promise<void>) | undefined;
-const previousKubeconfig = process.env.KUBECONFIG;
+let platform: KubernetesPlatform | undefined;
 
 beforeAll(async () => {
   double = await startKubernetesApiDouble({
@@ -43,33 +43,18 @@ beforeAll(async () => {
     },
   });
   dataDir = await mkdtemp(path.join(tmpdir(), 'gov-k8s-'));
-  process.env.KUBECONFIG = path.join(dataDir, 'kubeconfig');
-  await writeFile(process.env.KUBECONFIG, double.kubeconfig);
-  const scratch = process.env.DATABASE_URL
-    ? await createScratchDatabase(process.env.DATABASE_URL)
-    : undefined;
-  drop = scratch?.drop;
-  const config = loadConfig({
-    GOV_DATA_DIR: dataDir,
-    GOV_API_PORT: '0',
-    GOV_DEV_IDP_PORT: '0',
-    GOV_DRIVER: 'kubernetes',
-    GOV_RUNTIME_IMAGE: 'registry.gov.ml/gov/runtime:test',
-    GOV_ROLLOUT_DEADLINE_SECONDS: '30',
-    ...(scratch ? { DATABASE_URL: scratch.url } : {}),
+  platform = await startKubernetesPlatform({
+    double,
+    dataDir,
+    env: { GOV_ROLLOUT_DEADLINE_SECONDS: '30' },
   });
-  const log = () => {};
-  controlPlane = await startControlPlane(config, { driver: await selectDriver(config, log), log });
-  token = (await readFile(controlPlane.bootstrapTokenFile, 'utf8')).trim();
+  ({ controlPlane, token } = platform);
 }, 60_000);
 
 afterAll(async () => {
-  await controlPlane?.stop();
+  await platform?.stop();
   await double?.close();
-  await drop?.();
   await rm(dataDir, { recursive: true, force: true });
-  if (previousKubeconfig === undefined) delete process.env.KUBECONFIG;
-  else process.env.KUBECONFIG = previousKubeconfig;
 });
 
 const call = apiCaller(
